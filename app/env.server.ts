@@ -1,0 +1,82 @@
+// Environment, validated once when the server boots.
+//
+// Every other module reads configuration from `env` (never from process.env), so
+// a missing or malformed variable fails at start-up with a message naming it,
+// not later in the middle of a request or a queue job.
+import { z } from "zod";
+import { DEFAULT_SQLITE_URL, providerFor } from "../prisma/provider.mjs";
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(["1", "0", "true", "false", "yes", "no", "on", "off", ""])
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? fallback : ["1", "true", "yes", "on"].includes(v)));
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).optional().default(fallback);
+
+export const DEFAULT_SCOPES = "read_customers,write_customers,read_orders,read_discounts,write_discounts";
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  SHOPIFY_API_KEY: z.string().min(1),
+  SHOPIFY_API_SECRET: z.string().min(1),
+  SHOPIFY_APP_URL: z.url(),
+  SCOPES: z.string().min(1).default(DEFAULT_SCOPES),
+  SHOP_CUSTOM_DOMAIN: z.string().optional(),
+  DATABASE_URL: z
+    .string()
+    .default(DEFAULT_SQLITE_URL)
+    .refine((url) => {
+      try {
+        providerFor(url);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "must start with file:, postgres:// or postgresql://"),
+  /** 32 random bytes, base64: `openssl rand -base64 32`. Encrypts secrets at rest. */
+  ENCRYPTION_KEY: z
+    .string()
+    .refine((k) => Buffer.from(k, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)"),
+  /** Sandbox and tests only: where Admin GraphQL goes instead of https://<shop>. */
+  SHOPIFY_ADMIN_ORIGIN: z.url().optional(),
+  COMMERCE7_API_URL: z.url().default("https://api.commerce7.com/v1"),
+  COMMERCE7_TIMEOUT_MS: int(10_000, 100, 120_000),
+  /** How long an enrollment waits for an inline Commerce7 sync before queueing it. */
+  ENROLL_INLINE_SYNC_DEADLINE_MS: int(2_000, 0, 30_000),
+  QUEUE_WORKER_ENABLED: bool(true),
+  QUEUE_POLL_INTERVAL_MS: int(5_000, 10, 600_000),
+  QUEUE_CONCURRENCY: int(4, 1, 64),
+  QUEUE_LEASE_MS: int(60_000, 1_000, 3_600_000),
+  QUEUE_BACKOFF_BASE_MS: int(30_000, 1, 3_600_000),
+  QUEUE_BACKOFF_CAP_MS: int(3_600_000, 1, 86_400_000),
+  QUEUE_RETENTION_DAYS: int(30, 1, 3650),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(
+      `Invalid environment:\n${issues.map((i) => `  - ${i.variable}: ${i.message}`).join("\n")}\n` +
+        `See .env.example and the README's environment table.`,
+    );
+    this.name = "EnvError";
+  }
+}
+
+/** Parses `source` (process.env by default); throws EnvError naming every bad variable. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (result.success) return result.data;
+  throw new EnvError(
+    result.error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? "?"),
+      message: issue.code === "invalid_type" && issue.input === undefined ? "is required but not set" : issue.message,
+    })),
+  );
+}
+
+export const env: Env = parseEnv();

@@ -1,0 +1,43 @@
+// The app's single shopifyApp(): embedded, token-exchange auth, sessions in our
+// database (access tokens encrypted at rest).
+import "@shopify/shopify-app-remix/adapters/node";
+import { ApiVersion, AppDistribution, LogSeverity, shopifyApp } from "@shopify/shopify-app-remix/server";
+import prisma from "./db.server";
+import { env } from "./env.server";
+import { EncryptedSessionStorage } from "./sessions.server";
+import { recordInstall } from "./domain/shops.server";
+
+export const API_VERSION = ApiVersion.October26;
+
+const shopify = shopifyApp({
+  apiKey: env.SHOPIFY_API_KEY,
+  apiSecretKey: env.SHOPIFY_API_SECRET,
+  apiVersion: API_VERSION,
+  scopes: env.SCOPES.split(",").map((s) => s.trim()).filter(Boolean),
+  appUrl: env.SHOPIFY_APP_URL,
+  authPathPrefix: "/auth",
+  sessionStorage: new EncryptedSessionStorage(prisma),
+  distribution: AppDistribution.AppStore,
+  future: { unstable_newEmbeddedAuthStrategy: true },
+  logger: {
+    level: { debug: LogSeverity.Debug, info: LogSeverity.Info, warn: LogSeverity.Warning, error: LogSeverity.Error, silent: LogSeverity.Error }[
+      env.LOG_LEVEL
+    ],
+  },
+  hooks: {
+    // Runs after token exchange creates or refreshes the offline session.
+    afterAuth: async ({ session }) => {
+      await recordInstall(prisma, session.shop);
+    },
+  },
+  ...(env.SHOP_CUSTOM_DOMAIN ? { customShopDomains: [env.SHOP_CUSTOM_DOMAIN] } : {}),
+});
+
+export default shopify;
+export const apiVersion = API_VERSION;
+export const addDocumentResponseHeaders = shopify.addDocumentResponseHeaders;
+export const authenticate = shopify.authenticate;
+export const unauthenticated = shopify.unauthenticated;
+export const login = shopify.login;
+export const registerWebhooks = shopify.registerWebhooks;
+export const sessionStorage = shopify.sessionStorage;
