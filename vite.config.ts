@@ -38,6 +38,12 @@ export default defineConfig({
     }),
     tsconfigPaths(),
   ],
-  build: { assetsInlineLimit: 0 },
+  build: {
+    assetsInlineLimit: 0,
+    // The generated Prisma clients load wasm from their own folders at run time:
+    // never bundle them.
+    rollupOptions: { external: ["#prisma/sqlite", "#prisma/postgresql"] },
+  },
+  ssr: { external: ["#prisma/sqlite", "#prisma/postgresql"] },
   optimizeDeps: { include: ["@shopify/app-bridge-react", "@shopify/polaris"] },
 }) satisfies UserConfig;

@@ -27,8 +27,8 @@ export class EncryptedSessionStorage implements SessionStorage {
   private readonly inner: PrismaSessionStorage<never>;
 
   constructor(db: Db) {
-    // The storage is typed against the default @prisma/client export, which is
-    // exactly the client we generate.
+    // The storage is typed against @prisma/client's default export; our clients
+    // are generated elsewhere (one per provider) but have the same Session API.
     this.inner = new PrismaSessionStorage(db as never);
   }
 

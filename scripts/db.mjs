@@ -25,6 +25,8 @@ export function renderSchema(provider) {
 generator client {
   provider   = "prisma-client-js"
   engineType = "client"
+  // One client per provider, side by side (imported as #prisma/${provider}).
+  output     = "../../generated/prisma-${provider}"
 }
 
 datasource db {
@@ -79,16 +81,25 @@ function currentProvider() {
   return providerFor(process.env.DATABASE_URL || DEFAULT_SQLITE_URL);
 }
 
+// Both providers' clients are always generated (each into its own folder), so
+// one process can use either database and switching DATABASE_URL needs no
+// regeneration. Regenerate only when the schema changed, so `npm test` stays fast.
 function generate() {
   render();
-  const provider = currentProvider();
-  // The generated client is provider-specific; regenerate only when the provider
-  // or the schema changed, so `npm test` stays fast.
-  const stamp = join(root, "node_modules/.prisma/client/.club-tiers-stamp");
-  const want = `${provider}:${createHash("sha256").update(renderSchema(provider)).digest("hex")}`;
-  if (existsSync(stamp) && readFileSync(stamp, "utf8") === want) return;
-  prisma(["generate", "--no-hints"]);
-  writeFileSync(stamp, want);
+  for (const provider of PROVIDERS) {
+    const out = join(root, "generated", `prisma-${provider}`);
+    const stamp = join(out, ".club-tiers-stamp");
+    const want = createHash("sha256").update(renderSchema(provider)).digest("hex");
+    if (existsSync(stamp) && readFileSync(stamp, "utf8") === want) continue;
+    runPrisma(["generate", "--no-hints", "--schema", `prisma/${provider}/schema.prisma`], exampleUrl(provider), { quiet: true });
+    writeFileSync(stamp, want);
+    console.log(`generated the ${provider} Prisma client`);
+  }
+}
+
+// `generate` never connects; it only needs a URL of the right scheme.
+function exampleUrl(provider) {
+  return provider === "sqlite" ? DEFAULT_SQLITE_URL : "postgresql://localhost/unused";
 }
 
 function setup() {

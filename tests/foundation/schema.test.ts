@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderSchema } from "../../scripts/db.mjs";
-import { ROOT, baseProvider, baseUrl, freshDatabase, migrate, newSqliteFile, pgAdmin, pushSchema, uniqueName, withDatabase } from "../support/databases";
+import { ROOT, baseProvider, baseUrl, freshDatabase, migrate, newSqliteFile, pgAdmin, pushSchema, runPrefix, uniqueName, withDatabase } from "../support/databases";
 import { diffStructures, introspect, type Structure } from "../support/introspect";
 import prisma from "~/db.server";
 
@@ -18,7 +18,7 @@ function withoutHandWritten(s: Structure): Structure {
 
 async function scratchUrl(provider: "sqlite" | "postgresql"): Promise<string> {
   if (provider === "sqlite") return `file:${newSqliteFile("scratch_")}`;
-  const name = uniqueName("clubtiers_t_scratch_");
+  const name = uniqueName(`${runPrefix()}scratch_`);
   await pgAdmin(baseUrl(), (c) => c.query(`CREATE DATABASE "${name}"`));
   return withDatabase(baseUrl(), name);
 }

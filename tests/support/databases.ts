@@ -55,6 +55,15 @@ export function uniqueName(prefix: string) {
   return `${prefix}${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
 }
 
+/**
+ * This run's database-name prefix. Several test runs may share one PostgreSQL
+ * server (two developers' suites, CI beside a session), so a run only ever drops
+ * its own databases, plus leftovers of runs that started over a day ago.
+ */
+export function runPrefix(): string {
+  return (process.env.CLUB_TIERS_TEST_RUN ??= `${PG_TEST_PREFIX}${Date.now().toString(36)}_${randomBytes(2).toString("hex")}_`);
+}
+
 export function newSqliteFile(prefix = "db") {
   mkdirSync(join(TMP, "test-dbs"), { recursive: true });
   return join(TMP, "test-dbs", `${uniqueName(prefix)}.sqlite`);
@@ -67,18 +76,24 @@ export async function freshDatabase(template: string): Promise<string> {
     copyFileSync(template.slice("file:".length), file);
     return `file:${file}`;
   }
-  const name = uniqueName(PG_TEST_PREFIX);
+  const name = uniqueName(runPrefix());
   const templateName = new URL(template).pathname.slice(1);
   await pgAdmin(template, (c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${templateName}"`));
   return withDatabase(template, name);
 }
 
-export async function dropTestDatabases(url: string) {
+/** Drops this run's databases, and any test database left by a run that began over a day ago. */
+export async function dropTestDatabases(url: string, prefix: string) {
+  const dayAgo = Date.now() - 86_400_000;
   await pgAdmin(url, async (c) => {
-    const { rows } = await c.query<{ datname: string }>(
-      "SELECT datname FROM pg_database WHERE datname LIKE $1",
-      [`${PG_TEST_PREFIX}%`],
-    );
-    for (const { datname } of rows) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    const { rows } = await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE $1", [
+      `${PG_TEST_PREFIX}%`,
+    ]);
+    for (const { datname } of rows) {
+      const started = parseInt(datname.slice(PG_TEST_PREFIX.length).split("_")[0] ?? "", 36);
+      if (datname.startsWith(prefix) || (Number.isFinite(started) && started < dayAgo)) {
+        await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      }
+    }
   });
 }

@@ -3,12 +3,12 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { PG_TEST_PREFIX } from "./constants";
-import { TMP, baseProvider, baseUrl, dropTestDatabases, migrate, pgAdmin, withDatabase } from "./databases";
+import { TMP, baseProvider, baseUrl, dropTestDatabases, migrate, pgAdmin, runPrefix, withDatabase } from "./databases";
 
 declare module "vitest" {
   export interface ProvidedContext {
     dbTemplate: string;
+    dbRunPrefix: string;
   }
 }
 
@@ -22,15 +22,16 @@ export default async function setup(project: TestProject) {
     template = `file:${file}`;
     migrate(template);
   } else {
-    await dropTestDatabases(url);
-    const name = `${PG_TEST_PREFIX}template`;
+    await dropTestDatabases(url, runPrefix());
+    const name = `${runPrefix()}template`;
     await pgAdmin(url, (c) => c.query(`CREATE DATABASE "${name}"`));
     template = withDatabase(url, name);
     migrate(template);
   }
   project.provide("dbTemplate", template);
+  project.provide("dbRunPrefix", runPrefix());
 
   return async () => {
-    if (baseProvider() === "postgresql") await dropTestDatabases(url);
+    if (baseProvider() === "postgresql") await dropTestDatabases(url, runPrefix());
   };
 }

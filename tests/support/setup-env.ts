@@ -6,5 +6,6 @@ import { TEST_ENV } from "./constants";
 import { baseUrl, freshDatabase } from "./databases";
 
 process.env.CLUB_TIERS_BASE_DATABASE_URL ??= baseUrl();
+process.env.CLUB_TIERS_TEST_RUN = inject("dbRunPrefix");
 for (const [key, value] of Object.entries(TEST_ENV)) process.env[key] = value;
 process.env.DATABASE_URL = await freshDatabase(inject("dbTemplate"));
