@@ -1,0 +1,106 @@
+// Shop settings: which platform is the CRM, Commerce7 credentials, and the
+// tier → Commerce7 club mapping.
+//
+// Invariants: the app secret is write-only — it is stored encrypted and never
+// sent back to the browser; leaving the secret field empty keeps the stored one.
+import { z } from "zod";
+import type { Db } from "../db.server";
+import { Commerce7Client } from "../integrations/commerce7/client.server";
+import { listClubs, type Club } from "../integrations/commerce7/clubs.server";
+import { SyncError } from "../queue/errors";
+import { CRMS, getCommerce7Credentials, publicShopSettings, requireShop, setCommerce7Credentials } from "./shops.server";
+
+export const settingsInput = z.object({
+  crm: z.enum(CRMS),
+  c7Tenant: z.string().trim().max(200).default(""),
+  c7AppId: z.string().trim().max(200).default(""),
+  c7AppSecret: z.string().max(500).default(""),
+  timezone: z.string().trim().min(1).max(100).default("UTC"),
+  alertEmail: z.union([z.literal(""), z.email()]).default(""),
+});
+
+export type SettingsInput = z.infer<typeof settingsInput>;
+export type FieldErrors = Partial<Record<keyof SettingsInput, string>>;
+
+function validTimeZone(tz: string) {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function loadSettings(db: Db, shop: string) {
+  const row = await requireShop(db, shop);
+  const creds = await getCommerce7Credentials(db, shop);
+  const tiers = await db.tier.findMany({ where: { shop }, orderBy: [{ active: "desc" }, { rank: "asc" }], select: { id: true, name: true, c7ClubId: true, active: true } });
+  return { settings: { ...publicShopSettings(row), c7AppId: creds?.appId ?? "" }, tiers };
+}
+
+/** Validates and saves; returns field errors and writes nothing when any field is wrong. */
+export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<{ ok: true } | { ok: false; errors: FieldErrors }> {
+  const parsed = settingsInput.safeParse(raw);
+  const errors: FieldErrors = {};
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) errors[issue.path[0] as keyof SettingsInput] ??= issue.message;
+    return { ok: false, errors };
+  }
+  const input = parsed.data;
+  if (!validTimeZone(input.timezone)) errors.timezone = "Unknown time zone (use an IANA name such as America/Los_Angeles)";
+  const existing = await getCommerce7Credentials(db, shop);
+  const secret = input.c7AppSecret || existing?.appSecret || "";
+  if (input.crm === "commerce7") {
+    if (!input.c7Tenant) errors.c7Tenant = "Tenant is required for Commerce7";
+    if (!input.c7AppId) errors.c7AppId = "App id is required for Commerce7";
+    if (!secret) errors.c7AppSecret = "App secret is required for Commerce7";
+  }
+  if (Object.keys(errors).length) return { ok: false, errors };
+
+  await db.$transaction(async (tx) => {
+    await requireShop(tx, shop);
+    await tx.shop.update({
+      where: { domain: shop },
+      data: { crm: input.crm, timezone: input.timezone, alertEmail: input.alertEmail || null },
+    });
+    if (input.c7Tenant && input.c7AppId && secret) {
+      await setCommerce7Credentials(tx, shop, { tenant: input.c7Tenant, appId: input.c7AppId, appSecret: secret });
+    }
+  });
+  return { ok: true };
+}
+
+export type ConnectionTest = { ok: true; clubs: Club[] } | { ok: false; message: string };
+
+/** Calls Commerce7 with the stored (or just-typed) credentials and lists its clubs. */
+export async function testCommerce7Connection(
+  db: Db,
+  shop: string,
+  typed: { c7Tenant?: string; c7AppId?: string; c7AppSecret?: string } = {},
+): Promise<ConnectionTest> {
+  const stored = await getCommerce7Credentials(db, shop);
+  const tenant = typed.c7Tenant || stored?.tenant;
+  const appId = typed.c7AppId || stored?.appId;
+  const appSecret = typed.c7AppSecret || stored?.appSecret;
+  if (!tenant || !appId || !appSecret) return { ok: false, message: "Enter the tenant, app id and app secret first." };
+  try {
+    return { ok: true, clubs: await listClubs(new Commerce7Client({ tenant, appId, appSecret })) };
+  } catch (error) {
+    if (error instanceof SyncError) {
+      if (error.kind === "auth") return { ok: false, message: "Commerce7 refused these credentials: check the tenant, app id and app secret." };
+      if (error.kind === "retryable") return { ok: false, message: `Commerce7 could not be reached (${error.message}). Try again in a moment.` };
+      return { ok: false, message: error.message };
+    }
+    throw error;
+  }
+}
+
+const mappingInput = z.record(z.string(), z.string().trim().max(200));
+
+/** Saves tier → club ids (empty string clears a mapping). Only this shop's tiers are touched. */
+export async function saveClubMapping(db: Db, shop: string, raw: unknown) {
+  const mapping = mappingInput.parse(raw);
+  await db.$transaction(
+    Object.entries(mapping).map(([tierId, clubId]) => db.tier.updateMany({ where: { id: tierId, shop }, data: { c7ClubId: clubId || null } })),
+  );
+}

@@ -1,0 +1,113 @@
+// The member benefit on Shopify: ONE automatic app discount, backed by the
+// discount function (extensions/club-discount), for all tiers. Each tier's
+// percentage lives in that discount's `$app:tiers` metafield, so adding or
+// changing a tier never needs a second discount.
+//
+// Lookup order: the id we stored → a discount with our title → create it.
+// Creating is the only non-idempotent step, and the title lookup before it
+// makes a retry find what an interrupted earlier try created.
+import { SyncError } from "../../queue/errors";
+import { assertNoUserErrors, type ShopifyAdmin } from "./admin.server";
+import {
+  APP_NAMESPACE,
+  DISCOUNT_CREATE_MUTATION,
+  DISCOUNT_FUNCTION_HANDLE,
+  DISCOUNT_NODES_QUERY,
+  DISCOUNT_NODE_QUERY,
+  DISCOUNT_TAG,
+  DISCOUNT_TITLE,
+  METAFIELDS_SET_MUTATION,
+  TIERS_CONFIG_KEY,
+} from "./operations";
+
+/** What the discount function reads from `$app:tiers`. */
+export type TiersConfig = { tiers: Record<string, { percentage: number; title: string }> };
+
+type DiscountNode = {
+  id: string;
+  discount: { __typename: string; title?: string; status?: string; discountId?: string } | null;
+  metafield: { id: string; compareDigest: string; value: string } | null;
+};
+
+export function tiersConfigJson(config: TiersConfig): string {
+  const tiers = Object.fromEntries(
+    Object.keys(config.tiers)
+      .sort()
+      .map((handle) => [handle, { percentage: config.tiers[handle]!.percentage, title: config.tiers[handle]!.title }]),
+  );
+  return JSON.stringify({ tiers });
+}
+
+async function findDiscount(admin: ShopifyAdmin, storedId: string | null, signal?: AbortSignal): Promise<DiscountNode | null> {
+  if (storedId) {
+    const byId = await admin.request<{ discountNode: DiscountNode | null }>(DISCOUNT_NODE_QUERY, { id: storedId }, { signal });
+    if (byId.discountNode) return byId.discountNode;
+  }
+  const byTitle = await admin.request<{ discountNodes: { nodes: DiscountNode[] } }>(
+    DISCOUNT_NODES_QUERY,
+    { query: `title:"${DISCOUNT_TITLE}"` },
+    { signal },
+  );
+  return byTitle.discountNodes.nodes.find((n) => n.discount?.title === DISCOUNT_TITLE) ?? null;
+}
+
+/** Makes sure the discount exists and carries `config`; returns its DiscountNode id. */
+export async function ensureDiscount(
+  admin: ShopifyAdmin,
+  storedId: string | null,
+  config: TiersConfig,
+  opts: { signal?: AbortSignal; now?: Date } = {},
+): Promise<{ discountId: string; created: boolean; configUpdated: boolean }> {
+  const value = tiersConfigJson(config);
+  const existing = await findDiscount(admin, storedId, opts.signal);
+  if (!existing) {
+    const res = await admin.request<{
+      discountAutomaticAppCreate: {
+        automaticAppDiscount: { discountId: string } | null;
+        userErrors: { field: string[] | null; message: string; code: string | null }[];
+      };
+    }>(
+      DISCOUNT_CREATE_MUTATION,
+      {
+        discount: {
+          title: DISCOUNT_TITLE,
+          functionHandle: DISCOUNT_FUNCTION_HANDLE,
+          discountClasses: ["PRODUCT"],
+          startsAt: (opts.now ?? new Date()).toISOString(),
+          combinesWith: { orderDiscounts: true, productDiscounts: false, shippingDiscounts: true },
+          tags: [DISCOUNT_TAG],
+          metafields: [{ namespace: APP_NAMESPACE, key: TIERS_CONFIG_KEY, type: "json", value }],
+        },
+      },
+      { signal: opts.signal },
+    );
+    assertNoUserErrors("discountAutomaticAppCreate", res.discountAutomaticAppCreate.userErrors);
+    const created = res.discountAutomaticAppCreate.automaticAppDiscount;
+    if (!created) throw new SyncError("retryable", "Shopify discountAutomaticAppCreate returned no discount", { platform: "shopify" });
+    return { discountId: created.discountId, created: true, configUpdated: true };
+  }
+  if (existing.metafield?.value === value) return { discountId: existing.id, created: false, configUpdated: false };
+  const res = await admin.request<{ metafieldsSet: { userErrors: { field: string[] | null; message: string; code: string | null }[] } }>(
+    METAFIELDS_SET_MUTATION,
+    {
+      metafields: [
+        {
+          ownerId: existing.id,
+          namespace: APP_NAMESPACE,
+          key: TIERS_CONFIG_KEY,
+          type: "json",
+          value,
+          compareDigest: existing.metafield?.compareDigest ?? null,
+        },
+      ],
+    },
+    { signal: opts.signal },
+  );
+  if (res.metafieldsSet.userErrors.some((e) => e.code === "STALE_OBJECT")) {
+    throw new SyncError("retryable", "Shopify discount configuration changed concurrently; will converge on the next try", {
+      platform: "shopify",
+    });
+  }
+  assertNoUserErrors("metafieldsSet", res.metafieldsSet.userErrors);
+  return { discountId: existing.id, created: false, configUpdated: true };
+}

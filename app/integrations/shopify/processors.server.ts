@@ -1,0 +1,80 @@
+// Queue processors for Shopify shops. Each converges Shopify to the member's
+// CURRENT local state (read here, at run time), never to the state the queue
+// item was created with: add, upgrade and cancel all run the same convergence,
+// so a late retry of an old item cannot undo a newer change.
+import type { Db } from "../../db.server";
+import { localDate } from "../../domain/dates";
+import { SyncError } from "../../queue/errors";
+import { ensureDiscount, type TiersConfig } from "./discounts.server";
+import { findOrCreateCustomer } from "./customers.server";
+import { syncMember } from "./members.server";
+import { offlineAdmin } from "./session.server";
+import type { ShopifyAdmin } from "./admin.server";
+
+export type ShopifyProcessorInput = {
+  db: Db;
+  shop: { domain: string; timezone: string };
+  item: { id: string; customerId: string; stageId: string; actionType: string };
+  signal?: AbortSignal;
+  /** Tests and the sandbox may hand in a client; otherwise the shop's offline session is used. */
+  admin?: ShopifyAdmin;
+};
+
+export type ProcessorOutput = {
+  result?: Record<string, unknown>;
+  enrollment?: { platformMembershipId?: string | null };
+  customer?: { platformId?: string };
+};
+
+export async function convergeShopifyMember(input: ShopifyProcessorInput): Promise<ProcessorOutput> {
+  const { db, shop, item, signal } = input;
+  const customer = await db.customer.findFirst({ where: { id: item.customerId, shop: shop.domain } });
+  if (!customer) throw new SyncError("permanent", `Customer ${item.customerId} no longer exists in this shop`);
+  const admin = input.admin ?? (await offlineAdmin(db, shop.domain));
+
+  let platformId = customer.platformId;
+  if (!platformId) {
+    platformId = (
+      await findOrCreateCustomer(admin, { email: customer.email, firstName: customer.firstName, lastName: customer.lastName }, { signal })
+    ).platformId;
+  }
+
+  const [active, tiers] = await Promise.all([
+    db.enrollment.findFirst({ where: { shop: shop.domain, customerId: customer.id, status: "active" }, include: { tier: true } }),
+    db.tier.findMany({ where: { shop: shop.domain }, select: { handle: true } }),
+  ]);
+  const desired = active
+    ? {
+        tier: active.tier.handle,
+        tierId: active.tierId,
+        // The function compares dates in the shop's zone; the member keeps the
+        // benefit through the last local day.
+        expiresAt: localDate(active.expiresAt, shop.timezone),
+        since: active.startedAt.toISOString(),
+      }
+    : null;
+  const outcome = await syncMember(admin, platformId, desired, tiers.map((t) => t.handle), { signal });
+  return {
+    result: { customerGid: platformId, tier: desired?.tier ?? null, writes: outcome.writes },
+    customer: customer.platformId ? undefined : { platformId },
+  };
+}
+
+/** Makes sure the shop's one member-pricing discount exists and carries every active tier's percentage. */
+export async function ensureShopifyDiscount(input: Omit<ShopifyProcessorInput, "item">): Promise<ProcessorOutput> {
+  const { db, shop, signal } = input;
+  const tiers = await db.tier.findMany({ where: { shop: shop.domain }, orderBy: { rank: "asc" } });
+  const config: TiersConfig = { tiers: {} };
+  for (const t of tiers) {
+    if (t.active && t.discountPercent > 0) config.tiers[t.handle] = { percentage: t.discountPercent, title: `${t.name} member ${t.discountPercent}%` };
+  }
+  const admin = input.admin ?? (await offlineAdmin(db, shop.domain));
+  const storedId = tiers.find((t) => t.shopifyDiscountId)?.shopifyDiscountId ?? null;
+  const outcome = await ensureDiscount(admin, storedId, config, { signal });
+  // Every tier points at the one discount. Idempotent: a re-run writes the same id.
+  await db.tier.updateMany({
+    where: { shop: shop.domain, OR: [{ shopifyDiscountId: null }, { NOT: { shopifyDiscountId: outcome.discountId } }] },
+    data: { shopifyDiscountId: outcome.discountId },
+  });
+  return { result: { discountId: outcome.discountId, created: outcome.created, configUpdated: outcome.configUpdated } };
+}

@@ -1,0 +1,171 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Banner, BlockStack, Button, Card, FormLayout, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
+import { TitleBar } from "@shopify/app-bridge-react";
+import { useRef, useState } from "react";
+import prisma from "~/db.server";
+import { loadSettings, saveClubMapping, saveSettings, testCommerce7Connection, type FieldErrors } from "~/domain/settings.server";
+import type { Club } from "~/integrations/commerce7/clubs.server";
+import { authenticate } from "~/shopify.server";
+
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  return loadSettings(prisma, session.shop);
+};
+
+type ActionResult =
+  | { intent: "save"; ok: boolean; errors?: FieldErrors }
+  | { intent: "test"; ok: boolean; message?: string; clubs?: Club[] }
+  | { intent: "map"; ok: true };
+
+export const action = async ({ request }: ActionFunctionArgs): Promise<ActionResult> => {
+  const { session } = await authenticate.admin(request);
+  const form = Object.fromEntries(await request.formData()) as Record<string, string>;
+  const { intent, ...fields } = form;
+  if (intent === "test") {
+    const result = await testCommerce7Connection(prisma, session.shop, fields);
+    return result.ok ? { intent, ok: true, clubs: result.clubs } : { intent, ok: false, message: result.message };
+  }
+  if (intent === "map") {
+    const mapping = Object.fromEntries(Object.entries(fields).filter(([k]) => k.startsWith("club:")).map(([k, v]) => [k.slice(5), v]));
+    await saveClubMapping(prisma, session.shop, mapping);
+    return { intent, ok: true };
+  }
+  const result = await saveSettings(prisma, session.shop, fields);
+  return result.ok ? { intent: "save", ok: true } : { intent: "save", ok: false, errors: result.errors };
+};
+
+export default function Settings() {
+  const { settings, tiers } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const busy = navigation.state !== "idle";
+  const [crm, setCrm] = useState<string>(settings.crm);
+  const [tenant, setTenant] = useState(settings.c7Tenant ?? "");
+  const [appId, setAppId] = useState(settings.c7AppId);
+  const [secret, setSecret] = useState("");
+  const [timezone, setTimezone] = useState(settings.timezone);
+  const [alertEmail, setAlertEmail] = useState(settings.alertEmail ?? "");
+  const errors = result?.intent === "save" && !result.ok ? (result.errors ?? {}) : {};
+  const clubs = result?.intent === "test" && result.ok ? (result.clubs ?? []) : [];
+  // Polaris buttons carry no name/value, so the clicked button sets the intent.
+  const intentRef = useRef<HTMLInputElement>(null);
+  const setIntent = (value: string) => () => {
+    if (intentRef.current) intentRef.current.value = value;
+  };
+
+  return (
+    <Page title="Settings">
+      <TitleBar title="Settings" />
+      <Layout>
+        <Layout.Section>
+          <Form method="post">
+            <input ref={intentRef} type="hidden" name="intent" defaultValue="save" />
+            <Card>
+              <BlockStack gap="400">
+                {result?.intent === "save" && result.ok && <Banner tone="success">Settings saved.</Banner>}
+                {result?.intent === "test" && (
+                  <Banner tone={result.ok ? "success" : "critical"} title={result.ok ? "Connected to Commerce7" : "Connection failed"}>
+                    <p data-testid="connection-result">{result.ok ? `Found ${clubs.length} club(s).` : result.message}</p>
+                  </Banner>
+                )}
+                <Select
+                  label="Membership platform (CRM)"
+                  name="crm"
+                  options={[
+                    { label: "Shopify (customer tags, metafield and member discount)", value: "shopify" },
+                    { label: "Commerce7 (club memberships)", value: "commerce7" },
+                  ]}
+                  value={crm}
+                  onChange={setCrm}
+                  error={errors.crm}
+                />
+                <FormLayout>
+                  <Text as="h2" variant="headingMd">
+                    Commerce7
+                  </Text>
+                  <TextField label="Tenant" name="c7Tenant" value={tenant} onChange={setTenant} autoComplete="off" error={errors.c7Tenant} />
+                  <TextField label="App id" name="c7AppId" value={appId} onChange={setAppId} autoComplete="off" error={errors.c7AppId} />
+                  <TextField
+                    label="App secret"
+                    name="c7AppSecret"
+                    type="password"
+                    value={secret}
+                    onChange={setSecret}
+                    autoComplete="new-password"
+                    helpText={settings.c7CredentialsConfigured ? "A secret is stored (encrypted). Leave empty to keep it." : "Stored encrypted; never shown again."}
+                    error={errors.c7AppSecret}
+                  />
+                  <TextField label="Time zone" name="timezone" value={timezone} onChange={setTimezone} autoComplete="off" error={errors.timezone} />
+                  <TextField
+                    label="Alert email (permanent sync failures)"
+                    name="alertEmail"
+                    type="email"
+                    value={alertEmail}
+                    onChange={setAlertEmail}
+                    autoComplete="email"
+                    error={errors.alertEmail}
+                  />
+                </FormLayout>
+                <InlineStack gap="200">
+                  <Button submit variant="primary" loading={busy} onClick={setIntent("save")}>
+                    Save
+                  </Button>
+                  <Button submit loading={busy} onClick={setIntent("test")}>
+                    Test connection
+                  </Button>
+                </InlineStack>
+              </BlockStack>
+            </Card>
+          </Form>
+        </Layout.Section>
+        {tiers.length > 0 && (
+          <Layout.Section>
+            <Form method="post">
+              <input type="hidden" name="intent" value="map" />
+              <Card>
+                <BlockStack gap="300">
+                  <Text as="h2" variant="headingMd">
+                    Tier → Commerce7 club
+                  </Text>
+                  {result?.intent === "map" && <Banner tone="success">Club mapping saved.</Banner>}
+                  {tiers.map((tier) => (
+                    <ClubField key={tier.id} tier={tier} clubs={clubs} />
+                  ))}
+                  <InlineStack>
+                    <Button submit>Save mapping</Button>
+                  </InlineStack>
+                </BlockStack>
+              </Card>
+            </Form>
+          </Layout.Section>
+        )}
+      </Layout>
+    </Page>
+  );
+}
+
+function ClubField({ tier, clubs }: { tier: { id: string; name: string; c7ClubId: string | null }; clubs: Club[] }) {
+  const [value, setValue] = useState(tier.c7ClubId ?? "");
+  if (clubs.length) {
+    return (
+      <Select
+        label={tier.name}
+        name={`club:${tier.id}`}
+        options={[{ label: "Not mapped", value: "" }, ...clubs.map((c) => ({ label: c.title, value: c.id }))]}
+        value={value}
+        onChange={setValue}
+      />
+    );
+  }
+  return (
+    <TextField
+      label={`${tier.name} — Commerce7 club id`}
+      name={`club:${tier.id}`}
+      value={value}
+      onChange={setValue}
+      autoComplete="off"
+      helpText="Test the connection to pick from your clubs."
+    />
+  );
+}
