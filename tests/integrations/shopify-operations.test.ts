@@ -3,7 +3,7 @@
 import { NoDeprecatedCustomRule, parse, specifiedRules, validate } from "graphql";
 import { describe, expect, it } from "vitest";
 import { ALL_OPERATIONS } from "~/integrations/shopify/operations";
-import { loadShopifySchema } from "../support/shopify-schema";
+import { loadShopifySchema } from "../../sandbox/fakes/shopify-schema";
 
 describe("Admin GraphQL operations", () => {
   const schema = loadShopifySchema("admin_2026-10");

@@ -17,6 +17,8 @@ import { ADMIN_API_VERSION } from "./operations";
 import { throttleBook, type ThrottleBook, type ThrottleStatus } from "./throttle";
 
 export type AdminOptions = {
+  /** Overrides SHOPIFY_ADMIN_ORIGIN (tests). */
+  origin?: string;
   timeoutMs?: number;
   /** Longest a call waits in-process for the bucket before handing back to the queue as `throttled`. */
   maxInlineWaitMs?: number;
@@ -28,8 +30,8 @@ export type AdminOptions = {
 type GraphQLErrorLike = { message: string; extensions?: { code?: string } };
 type CostExtension = { cost?: { requestedQueryCost?: number; actualQueryCost?: number; throttleStatus?: ThrottleStatus } };
 
-export function adminEndpoint(shop: string): string {
-  const origin = env.SHOPIFY_ADMIN_ORIGIN ? env.SHOPIFY_ADMIN_ORIGIN.replace("{shop}", shop) : `https://${shop}`;
+export function adminEndpoint(shop: string, originOverride = env.SHOPIFY_ADMIN_ORIGIN): string {
+  const origin = originOverride ? originOverride.replace("{shop}", shop) : `https://${shop}`;
   return `${origin.replace(/\/$/, "")}/admin/api/${ADMIN_API_VERSION}/graphql.json`;
 }
 
@@ -68,7 +70,7 @@ export class ShopifyAdmin {
     this.maxInlineWaitMs = opts.maxInlineWaitMs ?? 5_000;
     this.book = opts.book ?? throttleBook;
     this.sleep = opts.sleep ?? abortableSleep;
-    this.client = new GraphQLClient(adminEndpoint(shop), {
+    this.client = new GraphQLClient(adminEndpoint(shop, opts.origin ?? env.SHOPIFY_ADMIN_ORIGIN), {
       headers: { "X-Shopify-Access-Token": accessToken, "Content-Type": "application/json", Accept: "application/json" },
       errorPolicy: "all",
       ...(opts.fetch ? { fetch: opts.fetch } : {}),
@@ -91,9 +93,15 @@ export class ShopifyAdmin {
       if (wait > 0) await this.sleep(wait, opts.signal);
       this.book.reserve(this.shop, cost);
 
-      const response = await this.send<T>(name, document, variables, opts.signal);
+      let response: Awaited<ReturnType<typeof this.send<T>>>;
+      try {
+        response = await this.send<T>(name, document, variables, opts.signal);
+      } catch (error) {
+        this.book.settle(this.shop, cost);
+        throw error;
+      }
       const ext = response.extensions as CostExtension | undefined;
-      if (ext?.cost?.throttleStatus) this.book.record(this.shop, ext.cost.throttleStatus);
+      this.book.settle(this.shop, cost, ext?.cost?.throttleStatus);
       if (ext?.cost?.requestedQueryCost !== undefined) this.book.recordCost(name, ext.cost.requestedQueryCost);
 
       const errors = (response.errors ?? []) as GraphQLErrorLike[];

@@ -10,14 +10,24 @@ export type ThrottleStatus = { maximumAvailable: number; currentlyAvailable: num
 
 type Entry = ThrottleStatus & { at: number };
 
+/**
+ * Invariant: `currentlyAvailable` in the book = what Shopify last reported,
+ * refilled since, minus the cost of this process's requests still in flight
+ * (Shopify's figure cannot include them yet). Without that, concurrent calls
+ * would each see the same headroom and overdraw the bucket together.
+ */
 export class ThrottleBook {
   private readonly shops = new Map<string, Entry>();
   private readonly costs = new Map<string, number>();
+  private readonly inflight = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  record(shop: string, status: ThrottleStatus) {
-    this.shops.set(shop, { ...status, at: this.now() });
+  /** Records Shopify's report for a finished request that had reserved `cost`. */
+  settle(shop: string, cost: number, status?: ThrottleStatus) {
+    const remaining = Math.max(0, (this.inflight.get(shop) ?? 0) - cost);
+    this.inflight.set(shop, remaining);
+    if (status) this.shops.set(shop, { ...status, currentlyAvailable: status.currentlyAvailable - remaining, at: this.now() });
   }
 
   /** Remembers what an operation asked for last time: the best estimate of its next cost. */
@@ -44,8 +54,9 @@ export class ThrottleBook {
     return Math.ceil(((Math.min(cost, e.maximumAvailable) - available) / e.restoreRate) * 1000);
   }
 
-  /** Spends `cost` locally right away, so concurrent calls in this process don't all see the same headroom. */
+  /** Spends `cost` locally before sending; `settle` releases it when Shopify answers. */
   reserve(shop: string, cost: number) {
+    this.inflight.set(shop, (this.inflight.get(shop) ?? 0) + cost);
     const e = this.shops.get(shop);
     const available = this.available(shop);
     if (!e || available === undefined) return;

@@ -1,0 +1,246 @@
+// A stateful fake of the parts of Commerce7's REST API (v1) the app uses.
+//
+// - Base path /v1; Basic auth (app id : app secret) and the `tenant` header are
+//   checked on every request; data is kept per tenant.
+// - Customers (with addresses), clubs, club memberships. Lists answer
+//   `{ <plural>: [...], total, cursor }` with 50 per page, cursor-paginated.
+// - Validation failures are 422 JSON `{ statusCode, type, message, errors }`,
+//   unknown ids 404, like Commerce7.
+// Field names follow Commerce7's public documentation; see sandbox/fakes/README.md.
+import { randomUUID } from "node:crypto";
+import { startFakeServer, type FakeServer, type Handled } from "./http";
+
+export type FakeC7Tenant = { tenantId: string; appId: string; appSecret: string };
+
+export type C7Address = { id: string; customerId: string; address: string; city: string; stateCode: string; zipCode: string; countryCode: string; isDefault: boolean };
+export type C7Customer = { id: string; firstName: string; lastName: string; emails: { email: string }[]; createdAt: string };
+export type C7Club = { id: string; title: string; slug: string; type: string };
+export type C7Membership = {
+  id: string;
+  customerId: string;
+  clubId: string;
+  status: "Active" | "Cancelled" | "On Hold";
+  orderDeliveryMethod: "Ship" | "Pickup";
+  billToCustomerAddressId: string;
+  shipToCustomerAddressId: string | null;
+  pickupInventoryLocationId: string | null;
+  signupDate: string;
+  cancelDate: string | null;
+  cancellationReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+type TenantState = {
+  creds: FakeC7Tenant;
+  customers: Map<string, C7Customer>;
+  addresses: Map<string, C7Address>;
+  clubs: Map<string, C7Club>;
+  memberships: Map<string, C7Membership>;
+};
+
+const PAGE = 50;
+
+const err = (statusCode: number, type: string, message: string, errors?: unknown[]): Handled => ({
+  status: statusCode,
+  body: { statusCode, type, message, ...(errors ? { errors } : {}) },
+});
+
+function page<T>(items: T[], cursor: string | null, key: string): Handled {
+  const start = !cursor || cursor === "start" ? 0 : Number(cursor);
+  const slice = items.slice(start, start + PAGE);
+  const next = start + PAGE < items.length ? String(start + PAGE) : null;
+  return { status: 200, body: { [key]: slice, total: items.length, cursor: next } };
+}
+
+export type FakeCommerce7 = FakeServer & {
+  addTenant(t: FakeC7Tenant): void;
+  tenant(id: string): TenantState;
+  addClub(tenantId: string, club: { title: string; id?: string }): C7Club;
+  addCustomer(tenantId: string, c: { email: string; firstName?: string; lastName?: string; withAddress?: boolean }): C7Customer;
+  memberships(tenantId: string, customerId?: string): C7Membership[];
+};
+
+export async function createFakeCommerce7(opts: { port?: number; tenants?: FakeC7Tenant[]; now?: () => number } = {}): Promise<FakeCommerce7> {
+  const now = opts.now ?? Date.now;
+  const tenants = new Map<string, TenantState>();
+  const addTenant = (creds: FakeC7Tenant) =>
+    tenants.set(creds.tenantId, { creds, customers: new Map(), addresses: new Map(), clubs: new Map(), memberships: new Map() });
+  for (const t of opts.tenants ?? []) addTenant(t);
+  const iso = () => new Date(now()).toISOString();
+
+  const authenticate = (headers: Record<string, string | string[] | undefined>): TenantState | Handled => {
+    const tenantId = String(headers["tenant"] ?? "");
+    const auth = String(headers["authorization"] ?? "");
+    const t = tenants.get(tenantId);
+    const [id, secret] = auth.startsWith("Basic ") ? Buffer.from(auth.slice(6), "base64").toString("utf8").split(":") : [];
+    if (!t || t.creds.appId !== id || t.creds.appSecret !== secret) {
+      return err(401, "unauthorized", t ? "Invalid app credentials" : "Invalid tenant");
+    }
+    return t;
+  };
+
+  const withAddresses = (t: TenantState, c: C7Customer) => c;
+
+  const handle = async ({ method, url, headers, body }: { method: string; url: URL; headers: Record<string, string | string[] | undefined>; body: unknown }): Promise<Handled> => {
+    if (!url.pathname.startsWith("/v1/")) return err(404, "notFound", "Not found");
+    const auth = authenticate(headers);
+    if ("status" in auth) return auth;
+    const t = auth;
+    const parts = url.pathname.slice(4).split("/").filter(Boolean).map(decodeURIComponent);
+    const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+
+    // /customer, /customer/:id, /customer/:id/address
+    if (parts[0] === "customer") {
+      if (parts.length === 1 && method === "GET") {
+        const q = (url.searchParams.get("q") ?? "").toLowerCase();
+        const list = [...t.customers.values()].filter((c) =>
+          `${c.firstName} ${c.lastName} ${c.emails.map((e) => e.email).join(" ")}`.toLowerCase().includes(q),
+        );
+        return page(list.map((c) => withAddresses(t, c)), url.searchParams.get("cursor"), "customers");
+      }
+      if (parts.length === 1 && method === "POST") {
+        const emails = Array.isArray(b.emails) ? (b.emails as { email?: string }[]) : [];
+        const errors: { field: string; message: string }[] = [];
+        if (!b.firstName && !b.lastName) errors.push({ field: "firstName", message: "firstName or lastName is required" });
+        if (!emails.length || !emails[0]?.email?.includes("@")) errors.push({ field: "emails", message: "A valid email is required" });
+        const email = emails[0]?.email?.toLowerCase();
+        if (email && [...t.customers.values()].some((c) => c.emails.some((e) => e.email === email))) {
+          errors.push({ field: "emails", message: "Email already exists" });
+        }
+        if (errors.length) return err(422, "validationError", errors.map((e) => e.message).join("; "), errors);
+        return { status: 200, body: api.addCustomer(t.creds.tenantId, { email: email!, firstName: String(b.firstName ?? ""), lastName: String(b.lastName ?? "") }) };
+      }
+      const customer = t.customers.get(parts[1] ?? "");
+      if (!customer) return err(404, "notFound", "Customer not found");
+      if (parts.length === 2 && method === "GET") return { status: 200, body: withAddresses(t, customer) };
+      if (parts[2] === "address" && method === "GET") {
+        return page([...t.addresses.values()].filter((a) => a.customerId === customer.id), url.searchParams.get("cursor"), "customerAddresses");
+      }
+      if (parts[2] === "address" && method === "POST") {
+        if (!b.address || !b.zipCode) return err(422, "validationError", "address and zipCode are required");
+        const a: C7Address = {
+          id: randomUUID(),
+          customerId: customer.id,
+          address: String(b.address),
+          city: String(b.city ?? ""),
+          stateCode: String(b.stateCode ?? ""),
+          zipCode: String(b.zipCode),
+          countryCode: String(b.countryCode ?? "US"),
+          isDefault: ![...t.addresses.values()].some((x) => x.customerId === customer.id),
+        };
+        t.addresses.set(a.id, a);
+        return { status: 200, body: a };
+      }
+      return err(404, "notFound", "Not found");
+    }
+
+    if (parts[0] === "club") {
+      if (parts.length === 1 && method === "GET") return page([...t.clubs.values()], url.searchParams.get("cursor"), "clubs");
+      const club = t.clubs.get(parts[1] ?? "");
+      return club ? { status: 200, body: club } : err(404, "notFound", "Club not found");
+    }
+
+    if (parts[0] === "club-membership") {
+      if (parts.length === 1 && method === "GET") {
+        const customerId = url.searchParams.get("customerId");
+        const list = [...t.memberships.values()].filter((m) => !customerId || m.customerId === customerId);
+        return page(list, url.searchParams.get("cursor"), "clubMemberships");
+      }
+      if (parts.length === 1 && method === "POST") {
+        const errors: { field: string; message: string }[] = [];
+        const customer = t.customers.get(String(b.customerId ?? ""));
+        if (!customer) errors.push({ field: "customerId", message: "Customer not found" });
+        if (!t.clubs.get(String(b.clubId ?? ""))) errors.push({ field: "clubId", message: "Club not found" });
+        const method_ = b.orderDeliveryMethod;
+        if (method_ !== "Ship" && method_ !== "Pickup") errors.push({ field: "orderDeliveryMethod", message: "orderDeliveryMethod must be Ship or Pickup" });
+        const addressOk = (id: unknown) => {
+          const a = t.addresses.get(String(id ?? ""));
+          return Boolean(a && customer && a.customerId === customer.id);
+        };
+        if (!addressOk(b.billToCustomerAddressId)) errors.push({ field: "billToCustomerAddressId", message: "A billing address of this customer is required" });
+        if (method_ === "Ship" && !addressOk(b.shipToCustomerAddressId)) {
+          errors.push({ field: "shipToCustomerAddressId", message: "A shipping address of this customer is required for Ship" });
+        }
+        if (method_ === "Pickup" && !b.pickupInventoryLocationId) {
+          errors.push({ field: "pickupInventoryLocationId", message: "A pickup location is required for Pickup" });
+        }
+        if (errors.length) return err(422, "validationError", errors.map((e) => e.message).join("; "), errors);
+        const m: C7Membership = {
+          id: randomUUID(),
+          customerId: customer!.id,
+          clubId: String(b.clubId),
+          status: "Active",
+          orderDeliveryMethod: method_ as "Ship" | "Pickup",
+          billToCustomerAddressId: String(b.billToCustomerAddressId),
+          shipToCustomerAddressId: b.shipToCustomerAddressId ? String(b.shipToCustomerAddressId) : null,
+          pickupInventoryLocationId: b.pickupInventoryLocationId ? String(b.pickupInventoryLocationId) : null,
+          signupDate: String(b.signupDate ?? iso()),
+          cancelDate: null,
+          cancellationReason: null,
+          createdAt: iso(),
+          updatedAt: iso(),
+        };
+        t.memberships.set(m.id, m);
+        return { status: 200, body: m };
+      }
+      const m = t.memberships.get(parts[1] ?? "");
+      if (!m) return err(404, "notFound", "Club membership not found");
+      if (method === "GET") return { status: 200, body: m };
+      if (method === "PUT") {
+        if (b.cancelDate !== undefined && b.cancelDate !== null) {
+          if (Number.isNaN(Date.parse(String(b.cancelDate)))) return err(422, "validationError", "cancelDate must be a date");
+          if (!b.cancellationReason) return err(422, "validationError", "cancellationReason is required when cancelling");
+          m.cancelDate = String(b.cancelDate);
+          m.cancellationReason = String(b.cancellationReason);
+          m.status = "Cancelled";
+        }
+        if (b.orderDeliveryMethod === "Ship" || b.orderDeliveryMethod === "Pickup") m.orderDeliveryMethod = b.orderDeliveryMethod;
+        m.updatedAt = iso();
+        return { status: 200, body: m };
+      }
+    }
+    return err(404, "notFound", "Not found");
+  };
+
+  const server = await startFakeServer(handle, {
+    port: opts.port,
+    authErrorBody: { statusCode: 401, type: "unauthorized", message: "Invalid app credentials" },
+    serverErrorBody: { statusCode: 500, type: "serverError", message: "Internal server error" },
+    onReset: () => {
+      for (const t of tenants.values()) {
+        t.customers.clear();
+        t.addresses.clear();
+        t.memberships.clear();
+      }
+    },
+  });
+
+  const api: FakeCommerce7 = Object.assign(server, {
+    addTenant,
+    tenant(id: string) {
+      const t = tenants.get(id);
+      if (!t) throw new Error(`fake commerce7: unknown tenant ${id}`);
+      return t;
+    },
+    addClub(tenantId: string, club: { title: string; id?: string }) {
+      const c: C7Club = { id: club.id ?? randomUUID(), title: club.title, slug: club.title.toLowerCase().replace(/\W+/g, "-"), type: "Traditional" };
+      api.tenant(tenantId).clubs.set(c.id, c);
+      return c;
+    },
+    addCustomer(tenantId: string, input: { email: string; firstName?: string; lastName?: string; withAddress?: boolean }) {
+      const t = api.tenant(tenantId);
+      const c: C7Customer = { id: randomUUID(), firstName: input.firstName ?? "", lastName: input.lastName ?? "", emails: [{ email: input.email.toLowerCase() }], createdAt: iso() };
+      t.customers.set(c.id, c);
+      if (input.withAddress) {
+        const a: C7Address = { id: randomUUID(), customerId: c.id, address: "1 Vineyard Rd", city: "Napa", stateCode: "CA", zipCode: "94558", countryCode: "US", isDefault: true };
+        t.addresses.set(a.id, a);
+      }
+      return c;
+    },
+    memberships(tenantId: string, customerId?: string) {
+      return [...api.tenant(tenantId).memberships.values()].filter((m) => !customerId || m.customerId === customerId);
+    },
+  });
+  return api;
+}

@@ -1,0 +1,498 @@
+// A stateful fake of Shopify's Admin GraphQL API 2026-10, for tests and the sandbox.
+//
+// Faithful where our code depends on it:
+// - POST /shops/<shop-domain>/admin/api/2026-10/graphql.json (point the app's
+//   SHOPIFY_ADMIN_ORIGIN at `<url>/shops/{shop}`); the real API identifies the
+//   shop by host name, which a loopback fake cannot.
+// - X-Shopify-Access-Token is checked per shop: 401 with Shopify's body otherwise.
+// - Every operation is parsed, validated and its variables coerced against the
+//   REAL Admin schema (@shopify/dev-mcp), then executed with graphql-js; invalid
+//   ones get HTTP 200 with `errors` (Shopify's shape), never a guess.
+// - Every answer carries extensions.cost with throttleStatus from a per-shop
+//   leaky bucket; a request costing more than is available gets THROTTLED and
+//   changes nothing.
+// Query cost is approximated (documented in sandbox/fakes/README.md): a mutation
+// costs 10; a query costs 1 per object field, multiplied by `first` under connections.
+import { createHash } from "node:crypto";
+import {
+  GraphQLError,
+  getNamedType,
+  isCompositeType,
+  isObjectType,
+  isInterfaceType,
+  Kind,
+  parse,
+  validate,
+  execute,
+  type DocumentNode,
+  type GraphQLCompositeType,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+  type SelectionSetNode,
+  type OperationDefinitionNode,
+} from "graphql";
+import { startFakeServer, type FakeServer, type Handled } from "./http";
+import { loadShopifySchema } from "./shopify-schema";
+
+export type FakeShopifyOptions = {
+  port?: number;
+  bucketSize?: number;
+  restoreRate?: number;
+  now?: () => number;
+  functionHandles?: string[];
+  shops?: { domain: string; accessToken: string; name?: string; currencyCode?: string; ianaTimezone?: string }[];
+};
+
+type Metafield = { id: string; namespace: string; key: string; type: string; value: string; compareDigest: string; updatedAt: string };
+type Owner = { metafields: Map<string, Metafield> };
+export type FakeCustomer = Owner & { id: string; firstName: string; lastName: string; email: string; tags: string[]; createdAt: string };
+export type FakeDiscount = Owner & {
+  id: string;
+  title: string;
+  functionHandle: string;
+  discountClasses: string[];
+  startsAt: string;
+  status: string;
+  tags: string[];
+  combinesWith: unknown;
+};
+type ShopState = {
+  domain: string;
+  accessToken: string;
+  name: string;
+  currencyCode: string;
+  ianaTimezone: string;
+  customers: Map<string, FakeCustomer>;
+  discounts: Map<string, FakeDiscount>;
+  bucket: { available: number; at: number };
+};
+
+const PATH = /^\/shops\/([^/]+)\/admin\/api\/2026-10\/graphql\.json$/;
+
+function digest(value: string) {
+  return createHash("sha256").update(value).digest("hex");
+}
+
+function operationOf(body: unknown): string | undefined {
+  if (!body || typeof body !== "object") return undefined;
+  const b = body as { operationName?: string; query?: string };
+  return b.operationName ?? /(?:query|mutation)\s+(\w+)/.exec(b.query ?? "")?.[1];
+}
+
+/** Splits a Shopify search string into `field:value` filters and free-text terms. */
+function parseSearch(query: string): { filters: [string, string][]; terms: string[] } {
+  const filters: [string, string][] = [];
+  const terms: string[] = [];
+  for (const m of query.matchAll(/(\w+):(?:"([^"]*)"|'([^']*)'|(\S+))|"([^"]*)"|(\S+)/g)) {
+    if (m[1]) filters.push([m[1].toLowerCase(), (m[2] ?? m[3] ?? m[4] ?? "").toLowerCase()]);
+    else terms.push((m[5] ?? m[6] ?? "").toLowerCase());
+  }
+  return { filters, terms };
+}
+
+export type FakeShopify = FakeServer & {
+  schema: GraphQLSchema;
+  addShop(shop: { domain: string; accessToken: string; name?: string }): void;
+  shop(domain: string): ShopState;
+  addCustomer(domain: string, c: { email: string; firstName?: string; lastName?: string; tags?: string[] }): FakeCustomer;
+  /** The `$app` metafield value of a customer, parsed, or null. */
+  appMetafield(domain: string, ownerId: string, key: string): unknown;
+  setBucket(opts: { bucketSize?: number; restoreRate?: number; available?: number }): void;
+  throttleStatus(domain: string): { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
+};
+
+export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Promise<FakeShopify> {
+  const schema = loadShopifySchema("admin_2026-10");
+  const now = opts.now ?? Date.now;
+  let bucketSize = opts.bucketSize ?? 2000;
+  let restoreRate = opts.restoreRate ?? 100;
+  const functionHandles = new Set(opts.functionHandles ?? ["club-tiers-discount"]);
+  const shops = new Map<string, ShopState>();
+  let nextId = 1000;
+
+  const addShop = (s: { domain: string; accessToken: string; name?: string; currencyCode?: string; ianaTimezone?: string }) => {
+    shops.set(s.domain, {
+      domain: s.domain,
+      accessToken: s.accessToken,
+      name: s.name ?? s.domain.split(".")[0]!,
+      currencyCode: s.currencyCode ?? "USD",
+      ianaTimezone: s.ianaTimezone ?? "America/Los_Angeles",
+      customers: new Map(),
+      discounts: new Map(),
+      bucket: { available: bucketSize, at: now() },
+    });
+  };
+  for (const s of opts.shops ?? []) addShop(s);
+
+  const refill = (shop: ShopState) => {
+    const t = now();
+    shop.bucket.available = Math.min(bucketSize, shop.bucket.available + (restoreRate * (t - shop.bucket.at)) / 1000);
+    shop.bucket.at = t;
+  };
+  const throttleStatus = (shop: ShopState) => {
+    refill(shop);
+    return { maximumAvailable: bucketSize, currentlyAvailable: Math.floor(shop.bucket.available), restoreRate };
+  };
+
+  const metafieldView = (m: Metafield) => ({
+    __typename: "Metafield",
+    id: m.id,
+    namespace: m.namespace,
+    key: m.key,
+    type: m.type,
+    value: m.value,
+    jsonValue: m.type === "json" ? JSON.parse(m.value) : m.value,
+    compareDigest: m.compareDigest,
+    updatedAt: m.updatedAt,
+  });
+  const ownerMetafield = (o: Owner) => (args: { namespace?: string; key: string }) => {
+    const m = o.metafields.get(`${args.namespace ?? "$app"}.${args.key}`);
+    return m ? metafieldView(m) : null;
+  };
+  const customerView = (c: FakeCustomer) => ({
+    __typename: "Customer",
+    id: c.id,
+    firstName: c.firstName || null,
+    lastName: c.lastName || null,
+    displayName: `${c.firstName} ${c.lastName}`.trim() || c.email,
+    email: c.email,
+    defaultEmailAddress: { __typename: "CustomerEmailAddress", emailAddress: c.email },
+    tags: [...c.tags],
+    createdAt: c.createdAt,
+    metafield: ownerMetafield(c),
+  });
+  const discountView = (d: FakeDiscount) => ({
+    __typename: "DiscountNode",
+    id: d.id,
+    discount: {
+      __typename: "DiscountAutomaticApp",
+      title: d.title,
+      status: d.status,
+      discountId: d.id,
+      startsAt: d.startsAt,
+      discountClasses: d.discountClasses,
+      appDiscountType: { __typename: "AppDiscountType", functionId: `fn-${d.functionHandle}`, title: d.functionHandle },
+    },
+    metafield: ownerMetafield(d),
+  });
+  const connection = <T>(items: T[], first: number) => {
+    const nodes = items.slice(0, first);
+    return {
+      nodes,
+      edges: nodes.map((node, i) => ({ node, cursor: String(i) })),
+      pageInfo: { hasNextPage: items.length > first, hasPreviousPage: false, startCursor: null, endCursor: null },
+    };
+  };
+  const findOwner = (shop: ShopState, id: string): Owner | undefined => shop.customers.get(id) ?? shop.discounts.get(id);
+
+  const rootFor = (shop: ShopState) => ({
+    shop: () => ({
+      __typename: "Shop",
+      id: `gid://shopify/Shop/1`,
+      name: shop.name,
+      myshopifyDomain: shop.domain,
+      currencyCode: shop.currencyCode,
+      ianaTimezone: shop.ianaTimezone,
+    }),
+    customer: ({ id }: { id: string }) => {
+      const c = shop.customers.get(id);
+      return c ? customerView(c) : null;
+    },
+    customers: ({ first = 50, query = "" }: { first?: number; query?: string }) => {
+      const { filters, terms } = parseSearch(query ?? "");
+      const matches = [...shop.customers.values()].filter((c) => {
+        for (const [field, value] of filters) {
+          if (field === "email" && c.email.toLowerCase() !== value) return false;
+          if (field === "tag" && !c.tags.map((t) => t.toLowerCase()).includes(value)) return false;
+          if (field === "first_name" && c.firstName.toLowerCase() !== value) return false;
+          if (field === "last_name" && c.lastName.toLowerCase() !== value) return false;
+        }
+        const hay = `${c.firstName} ${c.lastName} ${c.email}`.toLowerCase();
+        return terms.every((t) => hay.includes(t));
+      });
+      return connection(matches.map(customerView), first);
+    },
+    discountNode: ({ id }: { id: string }) => {
+      const d = shop.discounts.get(id);
+      return d ? discountView(d) : null;
+    },
+    discountNodes: ({ first = 50, query = "" }: { first?: number; query?: string }) => {
+      const { filters, terms } = parseSearch(query ?? "");
+      const matches = [...shop.discounts.values()].filter((d) => {
+        for (const [field, value] of filters) {
+          if (field === "title" && !d.title.toLowerCase().includes(value)) return false;
+          if (field === "tag" && !d.tags.map((t) => t.toLowerCase()).includes(value)) return false;
+          if (field === "status" && d.status.toLowerCase() !== value) return false;
+        }
+        return terms.every((t) => d.title.toLowerCase().includes(t));
+      });
+      return connection(matches.map(discountView), first);
+    },
+    customerCreate: ({ input }: { input: { email?: string; firstName?: string; lastName?: string; tags?: string[] } }) => {
+      const email = (input.email ?? "").trim().toLowerCase();
+      if (!email) return { customer: null, userErrors: [{ field: ["email"], message: "Email can't be blank" }] };
+      if ([...shop.customers.values()].some((c) => c.email === email)) {
+        return { customer: null, userErrors: [{ field: ["email"], message: "Email has already been taken" }] };
+      }
+      const c = api.addCustomer(shop.domain, { email, firstName: input.firstName, lastName: input.lastName, tags: input.tags });
+      return { customer: customerView(c), userErrors: [] };
+    },
+    tagsAdd: ({ id, tags }: { id: string; tags: string[] }) => {
+      const c = shop.customers.get(id);
+      if (!c) return { node: null, userErrors: [{ field: ["id"], message: "Resource not found" }] };
+      for (const t of tags.map((t) => t.trim()).filter(Boolean)) if (!c.tags.includes(t)) c.tags.push(t);
+      return { node: { __typename: "Customer", id }, userErrors: [] };
+    },
+    tagsRemove: ({ id, tags }: { id: string; tags: string[] }) => {
+      const c = shop.customers.get(id);
+      if (!c) return { node: null, userErrors: [{ field: ["id"], message: "Resource not found" }] };
+      c.tags = c.tags.filter((t) => !tags.includes(t));
+      return { node: { __typename: "Customer", id }, userErrors: [] };
+    },
+    metafieldsSet: ({ metafields }: { metafields: { ownerId: string; namespace?: string; key: string; type?: string; value: string; compareDigest?: string | null }[] }) => {
+      // All-or-nothing, like Shopify: validate every input before writing any.
+      const userErrors: { field: string[]; message: string; code: string }[] = [];
+      metafields.forEach((m, i) => {
+        const owner = findOwner(shop, m.ownerId);
+        const current = owner?.metafields.get(`${m.namespace ?? "$app"}.${m.key}`);
+        if (!owner) userErrors.push({ field: ["metafields", String(i), "ownerId"], message: "Owner does not exist.", code: "INVALID" });
+        else if (!m.type && !current) userErrors.push({ field: ["metafields", String(i), "type"], message: "Type can't be blank", code: "BLANK" });
+        else if ((m.type ?? current?.type) === "json") {
+          try {
+            JSON.parse(m.value);
+          } catch {
+            userErrors.push({ field: ["metafields", String(i), "value"], message: "Value is invalid JSON", code: "INVALID_VALUE" });
+          }
+        }
+        if ("compareDigest" in m && m.compareDigest !== undefined && (m.compareDigest ?? null) !== (current?.compareDigest ?? null)) {
+          userErrors.push({
+            field: ["metafields", String(i)],
+            message: "The resource has been updated since it was loaded. Try again with an updated `compareDigest` value.",
+            code: "STALE_OBJECT",
+          });
+        }
+      });
+      if (userErrors.length) return { metafields: null, userErrors };
+      const written = metafields.map((m) => {
+        const owner = findOwner(shop, m.ownerId)!;
+        const k = `${m.namespace ?? "$app"}.${m.key}`;
+        const current = owner.metafields.get(k);
+        const next: Metafield = {
+          id: current?.id ?? `gid://shopify/Metafield/${nextId++}`,
+          namespace: m.namespace ?? "$app",
+          key: m.key,
+          type: m.type ?? current!.type,
+          value: m.value,
+          compareDigest: digest(`${m.value}:${nextId++}`),
+          updatedAt: new Date(now()).toISOString(),
+        };
+        owner.metafields.set(k, next);
+        return metafieldView(next);
+      });
+      return { metafields: written, userErrors: [] };
+    },
+    metafieldsDelete: ({ metafields }: { metafields: { ownerId: string; namespace: string; key: string }[] }) => {
+      const deleted = metafields.map((m) => {
+        const owner = findOwner(shop, m.ownerId);
+        const existed = owner?.metafields.delete(`${m.namespace}.${m.key}`);
+        return existed ? { __typename: "MetafieldIdentifier", ownerId: m.ownerId, namespace: m.namespace, key: m.key } : null;
+      });
+      return { deletedMetafields: deleted, userErrors: [] };
+    },
+    discountAutomaticAppCreate: ({ automaticAppDiscount: input }: { automaticAppDiscount: Record<string, unknown> }) => {
+      const handle = String(input.functionHandle ?? "");
+      if (!functionHandles.has(handle)) {
+        return {
+          automaticAppDiscount: null,
+          userErrors: [{ field: ["automaticAppDiscount", "functionHandle"], message: `Function ${handle} not found.`, code: "INVALID" }],
+        };
+      }
+      if (!input.title) return { automaticAppDiscount: null, userErrors: [{ field: ["automaticAppDiscount", "title"], message: "Title can't be blank", code: "BLANK" }] };
+      const d: FakeDiscount = {
+        id: `gid://shopify/DiscountAutomaticNode/${nextId++}`,
+        title: String(input.title),
+        functionHandle: handle,
+        discountClasses: (input.discountClasses as string[] | undefined) ?? [],
+        startsAt: String(input.startsAt ?? new Date(now()).toISOString()),
+        status: "ACTIVE",
+        tags: (input.tags as string[] | undefined) ?? [],
+        combinesWith: input.combinesWith ?? null,
+        metafields: new Map(),
+      };
+      for (const m of (input.metafields as { namespace?: string; key: string; type: string; value: string }[] | undefined) ?? []) {
+        d.metafields.set(`${m.namespace ?? "$app"}.${m.key}`, {
+          id: `gid://shopify/Metafield/${nextId++}`,
+          namespace: m.namespace ?? "$app",
+          key: m.key,
+          type: m.type,
+          value: m.value,
+          compareDigest: digest(`${m.value}:${nextId++}`),
+          updatedAt: new Date(now()).toISOString(),
+        });
+      }
+      shop.discounts.set(d.id, d);
+      return {
+        automaticAppDiscount: { __typename: "DiscountAutomaticApp", discountId: d.id, title: d.title, status: d.status, startsAt: d.startsAt },
+        userErrors: [],
+      };
+    },
+  });
+
+  const fieldResolver: GraphQLFieldResolver<Record<string, unknown>, unknown> = (source, args, _ctx, info) => {
+    const value = source?.[info.fieldName];
+    const isRoot = info.parentType === schema.getQueryType() || info.parentType === schema.getMutationType();
+    if (value === undefined) {
+      if (isRoot) throw new GraphQLError(`fake: ${info.fieldName} is not implemented`);
+      return null;
+    }
+    return typeof value === "function" ? (value as (a: unknown) => unknown)(args) : value;
+  };
+
+  const cost = (doc: DocumentNode, op: OperationDefinitionNode, variables: Record<string, unknown>): number => {
+    if (op.operation === "mutation") return 10;
+    const fragments = new Map(doc.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+    const walk = (set: SelectionSetNode, parent: GraphQLCompositeType): number => {
+      let total = 0;
+      for (const sel of set.selections) {
+        if (sel.kind === Kind.FIELD) {
+          if (!isObjectType(parent) && !isInterfaceType(parent)) continue;
+          const def = parent.getFields()[sel.name.value];
+          if (!def) continue;
+          const named = getNamedType(def.type);
+          if (!isCompositeType(named) || !sel.selectionSet) continue;
+          const firstArg = sel.arguments?.find((a) => a.name.value === "first");
+          let first = 1;
+          if (firstArg?.value.kind === Kind.INT) first = Number(firstArg.value.value);
+          if (firstArg?.value.kind === Kind.VARIABLE) first = Number(variables[firstArg.value.name.value] ?? 1);
+          total += (named.name.endsWith("Connection") ? 2 : 1) + first * walk(sel.selectionSet, named);
+        } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+          const t = sel.typeCondition ? (schema.getType(sel.typeCondition.name.value) as GraphQLCompositeType) : parent;
+          total += walk(sel.selectionSet, t);
+        } else {
+          const f = fragments.get(sel.name.value);
+          if (f) total += walk(f.selectionSet, schema.getType(f.typeCondition.name.value) as GraphQLCompositeType);
+        }
+      }
+      return total;
+    };
+    return Math.max(1, walk(op.selectionSet, schema.getQueryType()!));
+  };
+
+  const errorsBody = (errors: readonly GraphQLError[]) => ({
+    errors: errors.map((e) => ({
+      message: e.message,
+      ...(e.locations ? { locations: e.locations } : {}),
+      ...(e.path ? { path: e.path } : {}),
+      extensions: {
+        code: /^Cannot query field/.test(e.message)
+          ? "undefinedField"
+          : /^Variable "\$/.test(e.message)
+            ? "variableMismatch"
+            : /^Syntax Error/.test(e.message)
+              ? "parseError"
+              : "invalid",
+      },
+    })),
+  });
+
+  const handle = async ({ method, url, headers, body }: Parameters<Parameters<typeof startFakeServer>[0]>[0]): Promise<Handled> => {
+    const m = PATH.exec(url.pathname);
+    if (!m || method !== "POST") return { status: 404, body: { errors: "Not Found" } };
+    const shop = shops.get(decodeURIComponent(m[1]!));
+    if (!shop || headers["x-shopify-access-token"] !== shop.accessToken) {
+      return { status: 401, body: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" } };
+    }
+    if (!body || typeof body !== "object" || typeof (body as { query?: unknown }).query !== "string") {
+      return { status: 400, body: { errors: { query: "Required parameter missing or invalid" } } };
+    }
+    const { query, variables = {}, operationName } = body as { query: string; variables?: Record<string, unknown>; operationName?: string };
+    let doc: DocumentNode;
+    try {
+      doc = parse(query);
+    } catch (e) {
+      return { status: 200, body: errorsBody([e as GraphQLError]) };
+    }
+    const invalid = validate(schema, doc);
+    if (invalid.length) return { status: 200, body: errorsBody(invalid) };
+    const ops = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const op = operationName ? ops.find((o) => o.name?.value === operationName) : ops[0];
+    if (!op) return { status: 200, body: errorsBody([new GraphQLError("Operation not found")]) };
+
+    const requested = cost(doc, op, variables ?? {});
+    refill(shop);
+    if (requested > shop.bucket.available) {
+      return {
+        status: 200,
+        body: {
+          errors: [{ message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" } }],
+          extensions: { cost: { requestedQueryCost: requested, actualQueryCost: null, throttleStatus: throttleStatus(shop) } },
+        },
+      };
+    }
+    const result = await execute({ schema, document: doc, variableValues: variables ?? {}, operationName, rootValue: rootFor(shop), fieldResolver });
+    if (result.errors?.some((e) => /^Variable "\$/.test(e.message))) {
+      return { status: 200, body: errorsBody(result.errors) };
+    }
+    shop.bucket.available -= requested;
+    return {
+      status: 200,
+      body: {
+        ...(result.data ? { data: result.data } : {}),
+        ...(result.errors ? errorsBody(result.errors) : {}),
+        extensions: { cost: { requestedQueryCost: requested, actualQueryCost: requested, throttleStatus: throttleStatus(shop) } },
+      },
+    };
+  };
+
+  const server = await startFakeServer(handle, {
+    port: opts.port,
+    label: (_path, body) => operationOf(body),
+    authErrorBody: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" },
+    serverErrorBody: { errors: "Internal error. Looks like something went wrong on our end." },
+    onReset: () => {
+      for (const s of shops.values()) {
+        s.customers.clear();
+        s.discounts.clear();
+        s.bucket = { available: bucketSize, at: now() };
+      }
+    },
+  });
+
+  const api: FakeShopify = Object.assign(server, {
+    schema,
+    addShop,
+    shop(domain: string) {
+      const s = shops.get(domain);
+      if (!s) throw new Error(`fake shopify: unknown shop ${domain}`);
+      return s;
+    },
+    addCustomer(domain: string, c: { email: string; firstName?: string; lastName?: string; tags?: string[] }) {
+      const shop = api.shop(domain);
+      const customer: FakeCustomer = {
+        id: `gid://shopify/Customer/${nextId++}`,
+        email: c.email.toLowerCase(),
+        firstName: c.firstName ?? "",
+        lastName: c.lastName ?? "",
+        tags: [...(c.tags ?? [])],
+        createdAt: new Date(now()).toISOString(),
+        metafields: new Map(),
+      };
+      shop.customers.set(customer.id, customer);
+      return customer;
+    },
+    appMetafield(domain: string, ownerId: string, key: string) {
+      const shop = api.shop(domain);
+      const m = findOwner(shop, ownerId)?.metafields.get(`$app.${key}`);
+      return m ? JSON.parse(m.value) : null;
+    },
+    setBucket(b: { bucketSize?: number; restoreRate?: number; available?: number }) {
+      if (b.bucketSize !== undefined) bucketSize = b.bucketSize;
+      if (b.restoreRate !== undefined) restoreRate = b.restoreRate;
+      for (const s of shops.values()) s.bucket = { available: b.available ?? bucketSize, at: now() };
+    },
+    throttleStatus(domain: string) {
+      return throttleStatus(api.shop(domain));
+    },
+  });
+  return api;
+}
