@@ -5,6 +5,7 @@ import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { addDocumentResponseHeaders } from "./shopify.server";
 import { startBackgroundWork } from "./boot.server";
+import { env } from "./env.server";
 
 export const streamTimeout = 5000;
 
@@ -19,6 +20,7 @@ export default async function handleRequest(
   remixContext: EntryContext,
 ) {
   addDocumentResponseHeaders(request, responseHeaders);
+  if (env.SANDBOX_FRAME_ORIGIN) allowSandboxFrame(responseHeaders, env.SANDBOX_FRAME_ORIGIN);
   const callbackName = isbot(request.headers.get("user-agent") ?? "") ? "onAllReady" : "onShellReady";
 
   return new Promise((resolve, reject) => {
@@ -40,4 +42,15 @@ export default async function handleRequest(
     });
     setTimeout(abort, streamTimeout + 1000);
   });
+}
+
+// The sandbox's stand-in admin page frames the app from a local origin, which
+// Shopify's frame-ancestors policy would otherwise refuse. Only set in the sandbox.
+function allowSandboxFrame(headers: Headers, origin: string) {
+  const csp = headers.get("Content-Security-Policy");
+  const frameAncestors = `frame-ancestors ${new URL(origin).origin}`;
+  headers.set(
+    "Content-Security-Policy",
+    csp && /frame-ancestors/.test(csp) ? csp.replace(/frame-ancestors([^;]*)/, `frame-ancestors$1 ${new URL(origin).origin}`) : frameAncestors,
+  );
 }

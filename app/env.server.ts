@@ -41,6 +41,10 @@ export const envSchema = z.object({
     .refine((k) => Buffer.from(k, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)"),
   /** Sandbox and tests only: where Admin GraphQL goes instead of https://<shop>. */
   SHOPIFY_ADMIN_ORIGIN: z.url().optional(),
+  /** Sandbox only: a stand-in for App Bridge's CDN script (npm run sandbox serves one). */
+  APP_BRIDGE_URL: z.url().optional(),
+  /** Sandbox only: the local page that frames the app the way Shopify Admin does. */
+  SANDBOX_FRAME_ORIGIN: z.url().optional(),
   COMMERCE7_API_URL: z.url().default("https://api.commerce7.com/v1"),
   COMMERCE7_TIMEOUT_MS: int(10_000, 100, 120_000),
   /** How long an enrollment waits for an inline Commerce7 sync before queueing it. */

@@ -1,0 +1,97 @@
+// A local stand-in for the Shopify Admin around an embedded app: a page per
+// shop with the app's navigation, the app in an iframe opened with a valid
+// session token, /id-token for fresh tokens, and /app-bridge.js (the stub).
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { appBridgeStub } from "./app-bridge-stub";
+import { sessionToken } from "./jwt";
+
+export type FrameOptions = { port: number; appUrl: string; apiKey: string; apiSecret: string; shops: { domain: string; label: string }[] };
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function embeddedAppUrl(opts: Pick<FrameOptions, "appUrl" | "apiKey" | "apiSecret">, shop: string, path = "/app") {
+  const url = new URL(path, opts.appUrl);
+  url.searchParams.set("embedded", "1");
+  url.searchParams.set("shop", shop);
+  url.searchParams.set("host", Buffer.from(`admin.shopify.com/store/${shop.replace(".myshopify.com", "")}`).toString("base64url"));
+  url.searchParams.set("locale", "en");
+  url.searchParams.set("id_token", sessionToken({ shop, apiKey: opts.apiKey, apiSecret: opts.apiSecret }));
+  return url.toString();
+}
+
+function adminPage(opts: FrameOptions, shop: string, path: string, frameOrigin: string) {
+  const others = opts.shops.map((s) => `<a href="/admin/${esc(s.domain)}"${s.domain === shop ? ' aria-current="page"' : ""}>${esc(s.label)}</a>`).join("");
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sandbox admin · ${esc(shop)}</title>
+<style>
+  body{margin:0;font:14px system-ui,sans-serif;display:grid;grid-template-columns:240px 1fr;grid-template-rows:48px 1fr;height:100vh;background:#f1f1f1}
+  header{grid-column:1/3;background:#1a1a1a;color:#fff;display:flex;align-items:center;gap:16px;padding:0 16px}
+  header a{color:#bbb;text-decoration:none}header a[aria-current]{color:#fff;font-weight:600}
+  nav{padding:12px;border-right:1px solid #ddd;background:#ebebeb}
+  nav h2{font-size:13px;margin:8px 0;color:#555}nav a{display:block;padding:6px 8px;border-radius:6px;color:#303030;text-decoration:none}
+  nav a.active{background:#fff;font-weight:600}
+  main{display:flex;flex-direction:column}#title{padding:10px 16px;font-weight:600;font-size:16px}
+  iframe{flex:1;border:0;background:#fff}
+</style></head><body>
+<header><strong>Sandbox Shopify admin</strong>${others}</header>
+<nav aria-label="App navigation"><h2>Club Tiers</h2><div id="app-nav"></div></nav>
+<main><div id="title" data-testid="admin-title"></div>
+<iframe id="app" title="Club Tiers" src="${esc(embeddedAppUrl(opts, shop, path))}"></iframe></main>
+<script>
+  const APP = ${JSON.stringify(new URL(opts.appUrl).origin)};
+  const frame = document.getElementById("app");
+  const nav = document.getElementById("app-nav");
+  window.addEventListener("message", (event) => {
+    if (event.origin !== APP || !event.data) return;
+    if (event.data.type === "app-state") {
+      document.getElementById("title").textContent = event.data.title || "";
+      nav.replaceChildren(...event.data.links.map((link) => {
+        const a = document.createElement("a");
+        a.href = "#"; a.textContent = link.label; a.dataset.href = link.href;
+        const here = event.data.path.split("?")[0];
+        if (here === link.href || (link.rel !== "home" && here.startsWith(link.href))) a.className = "active";
+        a.addEventListener("click", (e) => { e.preventDefault(); frame.contentWindow.postMessage({ type: "navigate", href: link.href }, APP); });
+        return a;
+      }));
+    }
+  });
+</script></body></html>`;
+}
+
+export async function startFrameServer(opts: FrameOptions): Promise<{ url: string; close: () => Promise<void> }> {
+  let frameOrigin = "";
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const appOrigin = new URL(opts.appUrl).origin;
+    if (url.pathname === "/app-bridge.js") {
+      res.writeHead(200, { "Content-Type": "text/javascript", "Access-Control-Allow-Origin": "*" });
+      return res.end(appBridgeStub(frameOrigin));
+    }
+    if (url.pathname === "/id-token") {
+      const shop = url.searchParams.get("shop") ?? "";
+      if (!opts.shops.some((s) => s.domain === shop)) {
+        res.writeHead(404, { "Access-Control-Allow-Origin": appOrigin });
+        return res.end();
+      }
+      res.writeHead(200, { "Content-Type": "application/json", "Access-Control-Allow-Origin": appOrigin });
+      return res.end(JSON.stringify({ token: sessionToken({ shop, apiKey: opts.apiKey, apiSecret: opts.apiSecret }) }));
+    }
+    const m = /^\/admin\/([^/]+)(\/.*)?$/.exec(url.pathname);
+    if (m && opts.shops.some((s) => s.domain === m[1])) {
+      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+      return res.end(adminPage(opts, m[1]!, `/app${m[2] && m[2] !== "/" ? m[2] : ""}`, frameOrigin));
+    }
+    if (url.pathname === "/") {
+      res.writeHead(302, { Location: `/admin/${opts.shops[0]!.domain}` });
+      return res.end();
+    }
+    res.writeHead(404);
+    res.end("not found");
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, "127.0.0.1", () => resolve());
+  });
+  frameOrigin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url: frameOrigin, close: () => new Promise((r) => server.close(() => r())) };
+}

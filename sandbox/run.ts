@@ -1,0 +1,166 @@
+// `npm run sandbox`: the whole app offline, in one command.
+//
+// Starts the fake Shopify Admin and Commerce7, prepares a fresh SQLite database
+// with two seeded shops, builds and starts the app against the fakes, and serves
+// a local stand-in for the Shopify Admin that frames the app with a valid
+// session token. Ctrl-C stops everything.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { runPrisma } from "../scripts/db.mjs";
+import { createFakeCommerce7 } from "./fakes/commerce7";
+import { createFakeShopifyAdmin } from "./fakes/shopify-admin";
+import { startFrameServer } from "./frame";
+import { C7_SHOP, C7_TENANT, SHOPIFY_SHOP } from "./shops";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const API_KEY = "sandbox-api-key";
+const API_SECRET = "sandbox-api-secret";
+const SCOPES = "read_customers,write_customers,read_orders,read_discounts,write_discounts";
+
+export type Sandbox = {
+  url: string;
+  appUrl: string;
+  shops: { shopify: string; commerce7: string };
+  fakes: { shopify: Awaited<ReturnType<typeof createFakeShopifyAdmin>>; commerce7: Awaited<ReturnType<typeof createFakeCommerce7>> };
+  env: Record<string, string>;
+  stop: () => Promise<void>;
+};
+
+function log(message: string) {
+  if (process.env.SANDBOX_QUIET !== "1") console.log(`[sandbox] ${message}`);
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the app exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the app did not become healthy within ${timeoutMs} ms`);
+}
+
+export async function startSandbox(opts: { port?: number; build?: boolean; workerPollMs?: number } = {}): Promise<Sandbox> {
+  const framePort = opts.port ?? Number(process.env.SANDBOX_PORT ?? 4100);
+  const appPort = framePort + 1;
+  const appUrl = `http://127.0.0.1:${appPort}`;
+
+  const shopify = await createFakeShopifyAdmin({
+    shops: [
+      { domain: SHOPIFY_SHOP.domain, accessToken: SHOPIFY_SHOP.token, name: "Club Tiers Demo" },
+      { domain: C7_SHOP.domain, accessToken: C7_SHOP.token, name: "Napa Cellars" },
+    ],
+  });
+  const commerce7 = await createFakeCommerce7({ tenants: [C7_TENANT] });
+  log(`fake Shopify Admin on ${shopify.url}, fake Commerce7 on ${commerce7.url}/v1`);
+
+  mkdirSync(join(ROOT, "tmp"), { recursive: true });
+  const dbFile = join(ROOT, "tmp", "sandbox.sqlite");
+  for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}-journal`]) rmSync(f, { force: true });
+  const databaseUrl = `file:${dbFile}`;
+
+  const env: Record<string, string> = {
+    NODE_ENV: "production",
+    SHOPIFY_API_KEY: API_KEY,
+    SHOPIFY_API_SECRET: API_SECRET,
+    SHOPIFY_APP_URL: appUrl,
+    SCOPES,
+    DATABASE_URL: databaseUrl,
+    ENCRYPTION_KEY: process.env.SANDBOX_ENCRYPTION_KEY ?? randomBytes(32).toString("base64"),
+    SHOPIFY_ADMIN_ORIGIN: `${shopify.url}/shops/{shop}`,
+    COMMERCE7_API_URL: `${commerce7.url}/v1`,
+    APP_BRIDGE_URL: `http://127.0.0.1:${framePort}/app-bridge.js`,
+    SANDBOX_FRAME_ORIGIN: `http://127.0.0.1:${framePort}`,
+    QUEUE_WORKER_ENABLED: "true",
+    QUEUE_POLL_INTERVAL_MS: String(opts.workerPollMs ?? 1000),
+    QUEUE_BACKOFF_BASE_MS: "2000",
+    QUEUE_BACKOFF_CAP_MS: "60000",
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    PORT: String(appPort),
+    HOST: "127.0.0.1",
+  };
+
+  runPrisma(["migrate", "deploy"], databaseUrl, { quiet: true });
+  Object.assign(process.env, env);
+  const { seedSandbox } = await import("./seed");
+  await seedSandbox(databaseUrl, { shopify, commerce7 }, SCOPES);
+  log("database migrated and seeded (tmp/sandbox.sqlite)");
+
+  const bin = (name: string) => join(ROOT, "node_modules/.bin", name);
+  if (opts.build ?? !(process.env.SANDBOX_SKIP_BUILD === "1" && existsSync(join(ROOT, "build/server/index.js")))) {
+    log("building the app…");
+    await new Promise<void>((res, rej) => {
+      const b = spawn(bin("remix"), ["vite:build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NODE_ENV: "production" } });
+      b.on("exit", (code) => (code === 0 ? res() : rej(new Error(`build failed (${code})`))));
+    });
+  }
+  const app = spawn(process.execPath, [join(ROOT, "node_modules/@remix-run/serve/dist/cli.js"), join(ROOT, "build/server/index.js")], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", process.env.SANDBOX_QUIET === "1" ? "ignore" : "inherit", "inherit"],
+  });
+  await waitForHealth(appUrl, app, 30_000);
+  const frame = await startFrameServer({
+    port: framePort,
+    appUrl,
+    apiKey: API_KEY,
+    apiSecret: API_SECRET,
+    shops: [SHOPIFY_SHOP, C7_SHOP].map((s) => ({ domain: s.domain, label: s.label })),
+  });
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (app.exitCode === null) {
+      app.kill("SIGTERM");
+      await new Promise((r) => {
+        const t = setTimeout(() => {
+          app.kill("SIGKILL");
+          r(null);
+        }, 5000);
+        app.once("exit", () => {
+          clearTimeout(t);
+          r(null);
+        });
+      });
+    }
+    await Promise.all([frame.close(), shopify.close(), commerce7.close()]);
+  };
+  return {
+    url: `${frame.url}/admin/${SHOPIFY_SHOP.domain}`,
+    appUrl,
+    shops: { shopify: SHOPIFY_SHOP.domain, commerce7: C7_SHOP.domain },
+    fakes: { shopify, commerce7 },
+    env,
+    stop,
+  };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  const started = Date.now();
+  const sandbox = await startSandbox();
+  const base = new URL(sandbox.url).origin;
+  console.log(`
+Club Tiers sandbox is ready (${((Date.now() - started) / 1000).toFixed(1)} s), fully offline:
+
+  ${sandbox.url}
+  ${base}/admin/${sandbox.shops.commerce7}
+
+Fake Shopify Admin: ${sandbox.fakes.shopify.url}   Fake Commerce7: ${sandbox.fakes.commerce7.url}/v1
+Inject faults:  curl -X POST ${sandbox.fakes.commerce7.url}/__fake/faults -d '{"mode":"down"}'
+Press Ctrl-C to stop.`);
+  const shutdown = async () => {
+    await sandbox.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}

@@ -1,0 +1,43 @@
+// The app home inside the stand-in Shopify Admin: title, navigation, a real page.
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { app, launch, newPage, screenshot } from "./support/browser";
+
+const sandbox = inject("sandbox");
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(() => browser?.close());
+
+describe("embedded admin", () => {
+  it("opens the app home in the frame page, with its title and navigation", async () => {
+    const page = await newPage(browser);
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(sandbox.url);
+    const frame = app(page);
+    await frame.getByRole("heading", { name: "Club Tiers" }).first().waitFor();
+    await expect(frame.getByText(/active tiers? on club-tiers-demo\.myshopify\.com/).textContent()).resolves.toMatch(/3 active tiers/);
+
+    // App Bridge's part, played by the sandbox stub: nav and title reach the admin frame.
+    const nav = page.locator("#app-nav a");
+    await expect.poll(() => nav.allTextContents()).toEqual(["Home", "Members", "Tiers", "Sync queue", "Settings"]);
+    await expect.poll(() => page.getByTestId("admin-title").textContent()).toBe("Club Tiers");
+    await screenshot(page, "home");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("navigates through the admin's navigation with session tokens on every request", async () => {
+    const page = await newPage(browser);
+    await page.goto(sandbox.url);
+    await app(page).getByRole("heading", { name: "Club Tiers" }).first().waitFor();
+    await page.locator("#app-nav a", { hasText: "Settings" }).click();
+    await app(page).getByLabel("Membership platform (CRM)").waitFor();
+    await expect.poll(() => page.getByTestId("admin-title").textContent()).toBe("Settings");
+    await screenshot(page, "settings");
+    await page.close();
+  });
+});

@@ -1,0 +1,64 @@
+// Settings in the browser: Commerce7 "Test connection", succeeding and failing clearly.
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { app, launch, newPage, screenshot } from "./support/browser";
+
+const sandbox = inject("sandbox");
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await fetch(`${sandbox.fakes.commerce7}/__fake/faults`, { method: "DELETE" });
+  await browser?.close();
+});
+
+async function openSettings() {
+  const page = await newPage(browser);
+  await page.goto(`${sandbox.frameOrigin}/admin/${sandbox.shops.commerce7}/settings`);
+  const frame = app(page);
+  await frame.getByLabel("Tenant").waitFor();
+  return { page, frame };
+}
+
+describe("settings (Commerce7 shop)", () => {
+  it("tests the stored connection and lists the clubs to map tiers to", async () => {
+    const { page, frame } = await openSettings();
+    expect(await frame.getByLabel("Tenant").inputValue()).toBe("napa-cellars");
+    expect(await frame.getByLabel("App secret").inputValue()).toBe(""); // never sent back
+    await frame.getByRole("button", { name: "Test connection" }).click();
+    await expect.poll(() => frame.getByTestId("connection-result").textContent()).toBe("Found 3 club(s).");
+    await expect.poll(() => frame.getByLabel("Silver").locator("option").allTextContents()).toContain("Silver Club");
+    await screenshot(page, "settings-c7-connected");
+    await page.close();
+  });
+
+  it("shows a clear message when Commerce7 refuses the credentials or is down", async () => {
+    const { page, frame } = await openSettings();
+    await fetch(`${sandbox.fakes.commerce7}/__fake/faults`, { method: "POST", body: JSON.stringify({ mode: "401", times: 1 }) });
+    await frame.getByRole("button", { name: "Test connection" }).click();
+    await expect
+      .poll(() => frame.getByTestId("connection-result").textContent())
+      .toBe("Commerce7 refused these credentials: check the tenant, app id and app secret.");
+    await screenshot(page, "settings-c7-refused");
+
+    await fetch(`${sandbox.fakes.commerce7}/__fake/faults`, { method: "POST", body: JSON.stringify({ mode: "down", times: 1 }) });
+    await frame.getByRole("button", { name: "Test connection" }).click();
+    await expect.poll(() => frame.getByTestId("connection-result").textContent()).toMatch(/^Commerce7 could not be reached/);
+    await page.close();
+  });
+
+  it("keeps the secret when saving without retyping it, and rejects a bad time zone beside its field", async () => {
+    const { page, frame } = await openSettings();
+    await frame.getByLabel("Time zone").fill("Mars/Olympus");
+    await frame.getByRole("button", { name: "Save", exact: true }).click();
+    await frame.getByText("Unknown time zone").waitFor();
+    await frame.getByLabel("Time zone").fill("America/Los_Angeles");
+    await frame.getByRole("button", { name: "Save", exact: true }).click();
+    await frame.getByText("Settings saved.").waitFor();
+    await frame.getByRole("button", { name: "Test connection" }).click();
+    await expect.poll(() => frame.getByTestId("connection-result").textContent()).toBe("Found 3 club(s).");
+    await page.close();
+  });
+});

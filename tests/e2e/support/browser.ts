@@ -1,0 +1,36 @@
+// Debian's Chromium driven by playwright-core; never a downloaded browser.
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { chromium, type Browser, type FrameLocator, type Page } from "playwright-core";
+
+const SCREENSHOTS = resolve(import.meta.dirname, "../../../test-results/screenshots");
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+}
+
+/**
+ * A page with an ordinary desktop user agent: the Shopify library answers
+ * "HeadlessChrome" with 410 Gone (it rejects bots), as it would in production.
+ */
+export async function newPage(browser: Browser): Promise<Page> {
+  const version = browser.version();
+  const context = await browser.newContext({
+    userAgent: `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${version} Safari/537.36`,
+    viewport: { width: 1280, height: 900 },
+  });
+  return context.newPage();
+}
+
+/** Saves a full-page screenshot under test-results/screenshots (git-ignored). */
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name.replace(/[^\w.-]+/g, "-")}.png`), fullPage: true });
+}
+
+export function app(page: Page): FrameLocator {
+  return page.frameLocator("iframe#app");
+}
