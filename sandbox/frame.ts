@@ -20,7 +20,7 @@ export function embeddedAppUrl(opts: Pick<FrameOptions, "appUrl" | "apiKey" | "a
   return url.toString();
 }
 
-function adminPage(opts: FrameOptions, shop: string, path: string, frameOrigin: string) {
+function adminPage(opts: FrameOptions, shop: string, path: string) {
   const others = opts.shops.map((s) => `<a href="/admin/${esc(s.domain)}"${s.domain === shop ? ' aria-current="page"' : ""}>${esc(s.label)}</a>`).join("");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sandbox admin · ${esc(shop)}</title>
 <style>
@@ -79,7 +79,7 @@ export async function startFrameServer(opts: FrameOptions): Promise<{ url: strin
     const m = /^\/admin\/([^/]+)(\/.*)?$/.exec(url.pathname);
     if (m && opts.shops.some((s) => s.domain === m[1])) {
       res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
-      return res.end(adminPage(opts, m[1]!, `/app${m[2] && m[2] !== "/" ? m[2] : ""}`, frameOrigin));
+      return res.end(adminPage(opts, m[1]!, `/app${m[2] && m[2] !== "/" ? m[2] : ""}`));
     }
     if (url.pathname === "/") {
       res.writeHead(302, { Location: `/admin/${opts.shops[0]!.domain}` });
