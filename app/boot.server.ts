@@ -1,30 +1,38 @@
-// Process-wide background work: started once per server process.
+// Process-wide background work: the sync worker, started once per server process.
 //
 // Vite's dev server re-imports modules on every edit; the flag on globalThis
 // survives that, so a reload never starts a second worker. Tests and CLIs set
-// QUEUE_WORKER_ENABLED=false.
+// QUEUE_WORKER_ENABLED=false. On SIGTERM/SIGINT the worker stops claiming,
+// finishes or releases what it holds, then the process exits.
+import prisma from "./db.server";
 import { env } from "./env.server";
+import { registerPlatformProcessors } from "./integrations/processors.server";
+import { queueLog } from "./queue/log.server";
+import { Worker } from "./queue/worker.server";
 
 declare global {
-  var __clubTiersBackground: { started: boolean; stop?: () => Promise<void> } | undefined;
-}
-
-type Starter = () => Promise<() => Promise<void>> | (() => Promise<void>);
-const starters: Starter[] = [];
-
-/** Registers a piece of background work (the queue worker, periodic jobs). */
-export function registerBackgroundWork(start: Starter) {
-  starters.push(start);
+  var __clubTiersWorker: Worker | undefined;
 }
 
 export function startBackgroundWork() {
-  if (!env.QUEUE_WORKER_ENABLED) return;
-  const state = (globalThis.__clubTiersBackground ??= { started: false });
-  if (state.started) return;
-  state.started = true;
-  void Promise.all(starters.map((s) => s())).then((stops) => {
-    state.stop = async () => {
-      await Promise.all(stops.map((stop) => stop()));
-    };
+  registerPlatformProcessors();
+  if (!env.QUEUE_WORKER_ENABLED || globalThis.__clubTiersWorker) return;
+  const worker = new Worker({
+    db: prisma,
+    concurrency: env.QUEUE_CONCURRENCY,
+    pollIntervalMs: env.QUEUE_POLL_INTERVAL_MS,
+    leaseMs: env.QUEUE_LEASE_MS,
+    backoff: { baseMs: env.QUEUE_BACKOFF_BASE_MS, capMs: env.QUEUE_BACKOFF_CAP_MS },
+    pruneOlderThanDays: env.QUEUE_RETENTION_DAYS,
   });
+  globalThis.__clubTiersWorker = worker;
+  worker.start();
+  queueLog("info", "worker_started", { worker: worker.id, concurrency: env.QUEUE_CONCURRENCY });
+
+  const shutdown = (signal: NodeJS.Signals) => {
+    queueLog("info", "worker_stopping", { worker: worker.id, signal });
+    void worker.stop({ deadlineMs: 10_000 }).finally(() => process.exit(0));
+  };
+  process.once("SIGTERM", shutdown);
+  process.once("SIGINT", shutdown);
 }

@@ -1,0 +1,19 @@
+// Which code runs for which queue item: registered once at boot.
+// Every membership action converges the member to its current local state on
+// the shop's platform (see each platform's processors.server.ts).
+import { registerProcessor } from "../queue/registry";
+import type { QueueAction } from "../queue/types";
+import { convergeCommerce7Member } from "./commerce7/processors.server";
+import { convergeShopifyMember, ensureShopifyDiscount } from "./shopify/processors.server";
+
+const MEMBER_ACTIONS: QueueAction[] = ["add_membership", "upgrade_membership", "cancel_membership"];
+
+export function registerPlatformProcessors() {
+  for (const action of MEMBER_ACTIONS) {
+    registerProcessor("shopify", action, ({ db, shop, item, signal }) => convergeShopifyMember({ db, shop, item, signal }));
+    registerProcessor("commerce7", action, ({ db, shop, item, signal }) => convergeCommerce7Member({ db, shop, item, signal }));
+  }
+  registerProcessor("shopify", "ensure_discount", ({ db, shop, signal }) => ensureShopifyDiscount({ db, shop, signal }));
+  // Commerce7 shops price members in Commerce7; there is no Shopify discount to keep.
+  registerProcessor("commerce7", "ensure_discount", async () => ({ result: { skipped: "commerce7" } }));
+}

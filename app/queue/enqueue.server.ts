@@ -1,0 +1,66 @@
+// Enqueue: the outbox half of every membership change.
+//
+// Callers pass their transaction client so the business row (enrollment,
+// cancellation, tier change) and its queue row commit or roll back together.
+// Re-enqueueing the same logical operation (same idempotency key) is a no-op:
+// INSERT … ON CONFLICT DO NOTHING, which neither fails nor aborts a surrounding
+// PostgreSQL transaction. Wake the worker only after the caller's commit.
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import prisma, { type Db, type Tx } from "../db.server";
+import { exec } from "./sql.server";
+import { ACTIONS } from "./types";
+
+export { wakeWorker } from "./notifier";
+
+export const enqueueInput = z.object({
+  shop: z.string().min(1),
+  enrollmentId: z.string().min(1).nullish(),
+  actionType: z.enum(ACTIONS),
+  stageId: z.string().min(1),
+  oldStageId: z.string().min(1).nullish(),
+  customerCrmId: z.string().default(""),
+  /** Local customer id: items of one member run one at a time, in order. */
+  customerId: z.string().min(1),
+  idempotencyKey: z.string().min(1).max(200).optional(),
+  maxAttempts: z.number().int().min(1).max(50).default(5),
+  runAt: z.date().optional(),
+});
+export type EnqueueInput = z.input<typeof enqueueInput>;
+
+/** The default key: one item per (action, enrollment, stage, old stage). */
+export function defaultIdempotencyKey(i: { actionType: string; enrollmentId?: string | null; stageId: string; oldStageId?: string | null; customerId: string }) {
+  return [i.actionType, i.enrollmentId ?? `customer:${i.customerId}`, i.stageId, i.oldStageId ?? "-"].join(":");
+}
+
+export async function queueCrmSync(raw: EnqueueInput, tx: Db | Tx = prisma): Promise<{ id: string; created: boolean }> {
+  const input = enqueueInput.parse(raw);
+  const key = input.idempotencyKey ?? defaultIdempotencyKey(input);
+  const now = new Date();
+  const id = randomUUID();
+  const inserted = await exec(
+    tx,
+    `INSERT INTO "CrmSyncQueue" ("id","shop","enrollmentId","customerId","actionType","stageId","oldStageId","customerCrmId",
+       "status","attempts","maxAttempts","throttleDeferrals","nextRunAt","fence","idempotencyKey","createdAt","updatedAt")
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'pending',0,$9,0,$10,0,$11,$12,$12)
+     ON CONFLICT ("shop","idempotencyKey") DO NOTHING`,
+    id,
+    input.shop,
+    input.enrollmentId ?? null,
+    input.customerId,
+    input.actionType,
+    input.stageId,
+    input.oldStageId ?? null,
+    input.customerCrmId,
+    input.maxAttempts,
+    input.runAt ?? now,
+    key,
+    now,
+  );
+  if (input.enrollmentId) {
+    await tx.enrollment.updateMany({ where: { id: input.enrollmentId, shop: input.shop }, data: { syncState: "pending" } });
+  }
+  if (inserted === 1) return { id, created: true };
+  const existing = await tx.crmSyncQueue.findUniqueOrThrow({ where: { shop_idempotencyKey: { shop: input.shop, idempotencyKey: key } }, select: { id: true } });
+  return { id: existing.id, created: false };
+}

@@ -1,0 +1,142 @@
+// Recording an attempt's outcome. Each function is one transaction that
+// (a) changes the item's status only if this worker still holds it — same id,
+// same fence, still processing — and (b) writes the attempt's SyncAttempt row.
+// If the fence moved (the lease expired and someone else took the item), the
+// stale worker records nothing: it returns false and the caller logs it.
+import type { Db, Tx } from "../db.server";
+import type { ProcessorResult } from "./registry";
+import type { AttemptOutcome, QueueItem } from "./types";
+
+export type AttemptInfo = { workerId: string; startedAt: Date; durationMs: number; httpStatus?: number; error?: string };
+
+const held = (item: QueueItem) => ({ id: item.id, fence: item.fence, status: "processing" });
+
+async function attemptRow(tx: Tx, item: QueueItem, attempt: number, outcome: AttemptOutcome, info: AttemptInfo) {
+  await tx.syncAttempt.create({
+    data: {
+      shop: item.shop,
+      queueId: item.id,
+      attempt,
+      startedAt: info.startedAt,
+      durationMs: Math.max(0, Math.round(info.durationMs)),
+      outcome,
+      httpStatus: info.httpStatus ?? null,
+      error: info.error ? info.error.slice(0, 2000) : null,
+      workerId: info.workerId,
+    },
+  });
+}
+
+/** The enrollment's sync state follows its items: failed > pending > synced. */
+async function refreshSyncState(tx: Tx, item: QueueItem) {
+  if (!item.enrollmentId) return;
+  const open = await tx.crmSyncQueue.groupBy({
+    by: ["status"],
+    where: { shop: item.shop, enrollmentId: item.enrollmentId, status: { in: ["pending", "processing", "failed"] } },
+    _count: true,
+  });
+  const state = open.some((g) => g.status === "failed") ? "failed" : open.length ? "pending" : "synced";
+  await tx.enrollment.updateMany({ where: { id: item.enrollmentId, shop: item.shop }, data: { syncState: state } });
+}
+
+export async function recordSuccess(db: Db, item: QueueItem, out: ProcessorResult, info: AttemptInfo): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const now = new Date();
+    const { count } = await tx.crmSyncQueue.updateMany({
+      where: held(item),
+      data: {
+        status: "completed",
+        completedAt: now,
+        attempts: { increment: 1 },
+        result: out.result ? JSON.stringify(out.result) : null,
+        lastError: null,
+        lockedBy: null,
+        leaseUntil: null,
+      },
+    });
+    if (count === 0) return false;
+    await attemptRow(tx, item, item.attempts + 1, "success", info);
+    if (item.enrollmentId && out.enrollment && "platformMembershipId" in out.enrollment) {
+      await tx.enrollment.updateMany({
+        where: { id: item.enrollmentId, shop: item.shop },
+        data: { platformMembershipId: out.enrollment.platformMembershipId ?? null },
+      });
+    }
+    if (out.customer?.platformId) {
+      await tx.customer.updateMany({ where: { id: item.customerId, shop: item.shop, platformId: null }, data: { platformId: out.customer.platformId } });
+    }
+    await refreshSyncState(tx, item);
+    return true;
+  });
+}
+
+/** A retryable failure: one attempt used; pending again after `delayMs`, or failed when none are left. */
+export async function recordRetry(db: Db, item: QueueItem, delayMs: number, info: AttemptInfo): Promise<{ recorded: boolean; failed: boolean }> {
+  const attempts = item.attempts + 1;
+  const failed = attempts >= item.maxAttempts;
+  const recorded = await db.$transaction(async (tx) => {
+    const { count } = await tx.crmSyncQueue.updateMany({
+      where: held(item),
+      data: {
+        status: failed ? "failed" : "pending",
+        attempts,
+        nextRunAt: new Date(Date.now() + (failed ? 0 : delayMs)),
+        lastError: failed ? `Gave up after ${attempts} attempts. Last error: ${info.error ?? "unknown"}` : (info.error ?? null),
+        lockedBy: null,
+        leaseUntil: null,
+      },
+    });
+    if (count === 0) return false;
+    await attemptRow(tx, item, attempts, failed ? "failed" : "retry", info);
+    await refreshSyncState(tx, item);
+    return true;
+  });
+  return { recorded, failed: recorded && failed };
+}
+
+/** A permanent failure: failed at once, with the reason a merchant can act on. */
+export async function recordFailure(db: Db, item: QueueItem, info: AttemptInfo): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.crmSyncQueue.updateMany({
+      where: held(item),
+      data: { status: "failed", attempts: { increment: 1 }, lastError: info.error ?? "failed", lockedBy: null, leaseUntil: null },
+    });
+    if (count === 0) return false;
+    await attemptRow(tx, item, item.attempts + 1, "failed", info);
+    await refreshSyncState(tx, item);
+    return true;
+  });
+}
+
+/** Throttled: wait as long as the platform asks, using no attempt. */
+export async function recordDeferral(db: Db, item: QueueItem, retryAfterMs: number, info: AttemptInfo): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.crmSyncQueue.updateMany({
+      where: held(item),
+      data: {
+        status: "pending",
+        throttleDeferrals: { increment: 1 },
+        nextRunAt: new Date(Date.now() + retryAfterMs),
+        lastError: info.error ?? "throttled",
+        lockedBy: null,
+        leaseUntil: null,
+      },
+    });
+    if (count === 0) return false;
+    await attemptRow(tx, item, item.attempts, "throttled", info);
+    return true;
+  });
+}
+
+/** Shutdown: hand the item back untouched (no attempt used) for the next worker. */
+export async function recordRelease(db: Db, item: QueueItem, info: AttemptInfo): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.crmSyncQueue.updateMany({
+      where: held(item),
+      data: { status: "pending", nextRunAt: new Date(), lockedBy: null, leaseUntil: null, lastError: info.error ?? null },
+    });
+    if (count === 0) return false;
+    await attemptRow(tx, item, item.attempts, "released", info);
+    return true;
+  });
+}

@@ -1,0 +1,89 @@
+// Running one claimed item: the processor, then exactly one recorded outcome.
+// Used by the worker and by the inline sync at enrollment, so both behave the same.
+import type { Db } from "../db.server";
+import { backoffDelay, type BackoffPolicy } from "./backoff";
+import { isSyncError } from "./errors";
+import { recordDeferral, recordFailure, recordRetry, recordSuccess, type AttemptInfo } from "./finish.server";
+import { queueLog } from "./log.server";
+import { getProcessor } from "./registry";
+import type { QueueItem } from "./types";
+
+/** A throttled item is deferred at most this many times before a deferral costs an attempt. */
+export const MAX_THROTTLE_DEFERRALS = 50;
+const DEFAULT_THROTTLE_DELAY_MS = 5_000;
+
+export type RunOptions = {
+  workerId: string;
+  backoff: BackoffPolicy;
+  timeoutMs: number;
+  random?: () => number;
+  /** Aborts the run (shutdown); the item is then released by the caller, not failed. */
+  signal?: AbortSignal;
+  onPermanentFailure?: (item: QueueItem, reason: string) => void;
+  /** The item's shop row, when the caller has it already. */
+  shop?: ShopRow | null;
+};
+
+export type RunOutcome = "completed" | "retry" | "failed" | "throttled" | "stale" | "aborted";
+
+type ShopRow = { domain: string; crm: string; timezone: string };
+
+export async function runItem(db: Db, item: QueueItem, o: RunOptions): Promise<RunOutcome> {
+  const startedAt = new Date();
+  const shopRow =
+    o.shop !== undefined ? o.shop : await db.shop.findUnique({ where: { domain: item.shop }, select: { domain: true, crm: true, timezone: true } });
+  const shop: ShopRow = shopRow ?? { domain: item.shop, crm: "shopify", timezone: "UTC" };
+  const info = (extra: Partial<AttemptInfo> = {}): AttemptInfo => ({
+    workerId: o.workerId,
+    startedAt,
+    durationMs: Date.now() - startedAt.getTime(),
+    ...extra,
+  });
+  const done = (outcome: RunOutcome, extra: Record<string, unknown> = {}) => {
+    queueLog(outcome === "failed" ? "warn" : "info", "attempt", {
+      shop: item.shop,
+      item: item.id,
+      action: item.actionType,
+      attempt: item.attempts + 1,
+      outcome,
+      durationMs: Date.now() - startedAt.getTime(),
+      ...extra,
+    });
+    return outcome;
+  };
+
+  const processor = getProcessor(shop.crm, item.actionType);
+  if (!processor) {
+    const reason = `No ${shop.crm} processor for "${item.actionType}".`;
+    if (await recordFailure(db, item, info({ error: reason }))) o.onPermanentFailure?.(item, reason);
+    return done("failed", { error: reason });
+  }
+
+  const timeout = AbortSignal.timeout(o.timeoutMs);
+  const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
+  try {
+    const out = await processor({ db, item, shop, signal, attempt: item.attempts + 1 });
+    if (o.signal?.aborted) return done("aborted");
+    return done((await recordSuccess(db, item, out, info())) ? "completed" : "stale");
+  } catch (error) {
+    if (o.signal?.aborted && !timeout.aborted) return done("aborted");
+    const message = timeout.aborted ? `No answer within ${o.timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+    const httpStatus = isSyncError(error) ? error.httpStatus : undefined;
+    const kind = timeout.aborted ? "retryable" : isSyncError(error) ? error.kind : "retryable";
+
+    if (kind === "throttled" && item.throttleDeferrals < MAX_THROTTLE_DEFERRALS) {
+      const wait = isSyncError(error) && error.retryAfterMs !== undefined ? error.retryAfterMs : DEFAULT_THROTTLE_DELAY_MS;
+      const ok = await recordDeferral(db, item, wait, info({ error: message, httpStatus }));
+      return done(ok ? "throttled" : "stale", { retryAfterMs: wait });
+    }
+    if (kind === "permanent" || kind === "auth") {
+      const ok = await recordFailure(db, item, info({ error: message, httpStatus }));
+      if (ok) o.onPermanentFailure?.(item, message);
+      return done(ok ? "failed" : "stale", { error: message, httpStatus });
+    }
+    const delay = backoffDelay(item.attempts + 1, o.backoff, o.random);
+    const { recorded, failed } = await recordRetry(db, item, delay, info({ error: message, httpStatus }));
+    if (failed) o.onPermanentFailure?.(item, message);
+    return done(!recorded ? "stale" : failed ? "failed" : "retry", { error: message, httpStatus, delayMs: failed ? undefined : delay });
+  }
+}

@@ -1,0 +1,32 @@
+// The queue's vocabulary, shared by the queue, the processors and the UI.
+export const ACTIONS = ["add_membership", "cancel_membership", "upgrade_membership", "ensure_discount"] as const;
+export type QueueAction = (typeof ACTIONS)[number];
+
+export const STATUSES = ["pending", "processing", "completed", "failed", "cancelled"] as const;
+export type QueueStatus = (typeof STATUSES)[number];
+
+/** Outcomes recorded per attempt (SyncAttempt.outcome). */
+export type AttemptOutcome = "success" | "retry" | "failed" | "throttled" | "released" | "lease_expired";
+
+/** A queue row as the worker sees it (dates as Date on both providers). */
+export type QueueItem = {
+  id: string;
+  shop: string;
+  enrollmentId: string | null;
+  customerId: string;
+  actionType: string;
+  stageId: string;
+  oldStageId: string | null;
+  customerCrmId: string;
+  status: string;
+  attempts: number;
+  maxAttempts: number;
+  throttleDeferrals: number;
+  nextRunAt: Date;
+  lockedBy: string | null;
+  leaseUntil: Date | null;
+  fence: number;
+  lastError: string | null;
+  idempotencyKey: string;
+  createdAt: Date;
+};

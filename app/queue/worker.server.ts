@@ -1,0 +1,178 @@
+// The in-process worker: polls for due items, is woken at once by enqueues in
+// this process, runs up to `concurrency` items at a time, takes back items
+// whose lease expired, paces each shop, and shuts down gracefully.
+import { EventEmitter } from "node:events";
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import type { Db } from "../db.server";
+import type { BackoffPolicy } from "./backoff";
+import { claimDue, recoverExpiredLeases } from "./claim.server";
+import { recordRelease } from "./finish.server";
+import { queueLog } from "./log.server";
+import { onWake } from "./notifier";
+import { ShopPacer, type PaceRates } from "./pacing";
+import { runItem, type RunOutcome } from "./run.server";
+import type { QueueItem } from "./types";
+
+export type WorkerOptions = {
+  db: Db;
+  workerId?: string;
+  concurrency: number;
+  pollIntervalMs: number;
+  leaseMs: number;
+  backoff: BackoffPolicy;
+  /** Per-item processor deadline; kept below the lease so a slow call can't outlive it. */
+  processorTimeoutMs?: number;
+  /** Most items of one shop claimed per round (fairness). */
+  perShop?: number;
+  paceRates?: PaceRates;
+  random?: () => number;
+  /** How often to delete old completed items (0 = never). */
+  pruneEveryMs?: number;
+  pruneOlderThanDays?: number;
+};
+
+export type WorkerEvents = {
+  outcome: [item: QueueItem, outcome: RunOutcome];
+  permanentFailure: [item: QueueItem, reason: string];
+};
+
+export const DEFAULT_PACE: PaceRates = { shopify: 10, commerce7: 5 };
+
+export class Worker extends EventEmitter<WorkerEvents> {
+  readonly id: string;
+  private running = false;
+  private claiming = true;
+  private readonly inflight = new Map<string, { item: QueueItem; promise: Promise<void>; abort: AbortController }>();
+  private readonly pacer: ShopPacer;
+  private signal: (() => void) | null = null;
+  private loopDone: Promise<void> | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private lastPrune = 0;
+
+  constructor(private readonly o: WorkerOptions) {
+    super();
+    this.id = o.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+    this.pacer = new ShopPacer(o.paceRates ?? DEFAULT_PACE);
+  }
+
+  get busy() {
+    return this.inflight.size;
+  }
+
+  start() {
+    if (this.running) return;
+    this.running = true;
+    this.claiming = true;
+    this.unsubscribe = onWake(() => this.nudge());
+    this.loopDone = this.loop();
+  }
+
+  /** Wakes the loop now (an enqueue, a finished item). */
+  nudge() {
+    const s = this.signal;
+    this.signal = null;
+    s?.();
+  }
+
+  private wait(ms: number) {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.signal = null;
+        resolve();
+      }, ms);
+      this.signal = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private async loop() {
+    while (this.running && this.claiming) {
+      let claimed = 0;
+      try {
+        const now = new Date();
+        for (const item of await recoverExpiredLeases(this.o.db, now)) {
+          queueLog("warn", "lease_expired", { shop: item.shop, item: item.id, action: item.actionType, status: item.status });
+        }
+        const free = this.o.concurrency - this.inflight.size;
+        if (free > 0 && this.claiming) {
+          const items = await claimDue(this.o.db, {
+            workerId: this.id,
+            limit: free,
+            perShop: this.o.perShop ?? Math.max(1, Math.ceil(this.o.concurrency / 2)),
+            leaseMs: this.o.leaseMs,
+            now,
+          });
+          claimed = items.length;
+          for (const item of items) this.launch(item);
+        }
+        await this.maybePrune();
+      } catch (error) {
+        queueLog("error", "poll_failed", { worker: this.id, error: error instanceof Error ? error.message : String(error) });
+      }
+      // Keep claiming while there is work and room; otherwise sleep until an
+      // enqueue, a finished item, or the poll interval.
+      if (claimed === 0 || this.inflight.size >= this.o.concurrency) await this.wait(this.o.pollIntervalMs);
+    }
+  }
+
+  private launch(item: QueueItem) {
+    const abort = new AbortController();
+    const promise = (async () => {
+      const shop = await this.o.db.shop.findUnique({ where: { domain: item.shop }, select: { domain: true, crm: true, timezone: true } });
+      const wait = this.pacer.reserve(item.shop, shop?.crm ?? "shopify");
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const outcome = await runItem(this.o.db, item, {
+        shop,
+        workerId: this.id,
+        backoff: this.o.backoff,
+        timeoutMs: this.o.processorTimeoutMs ?? Math.max(1000, this.o.leaseMs - 5000),
+        random: this.o.random,
+        signal: abort.signal,
+        onPermanentFailure: (i, reason) => {
+          queueLog("error", "permanent_failure", { shop: i.shop, item: i.id, action: i.actionType, reason });
+          this.emit("permanentFailure", i, reason);
+        },
+      });
+      if (outcome === "aborted") {
+        await recordRelease(this.o.db, item, { workerId: this.id, startedAt: new Date(), durationMs: 0, error: "released at shutdown" });
+      }
+      this.emit("outcome", item, outcome);
+    })()
+      .catch((error) => queueLog("error", "run_failed", { item: item.id, error: error instanceof Error ? error.message : String(error) }))
+      .finally(() => {
+        this.inflight.delete(item.id);
+        this.nudge();
+      });
+    this.inflight.set(item.id, { item, promise, abort });
+  }
+
+  private async maybePrune() {
+    const every = this.o.pruneEveryMs ?? 3_600_000;
+    if (!every || Date.now() - this.lastPrune < every) return;
+    this.lastPrune = Date.now();
+    const { pruneCompleted } = await import("./stats.server");
+    await pruneCompleted(this.o.db, { olderThanDays: this.o.pruneOlderThanDays ?? 30 });
+  }
+
+  /**
+   * Stops claiming at once, lets in-flight items finish until `deadlineMs`,
+   * then aborts the rest; aborted items are released (pending again, no
+   * attempt used), never failed.
+   */
+  async stop({ deadlineMs = 10_000 }: { deadlineMs?: number } = {}) {
+    this.claiming = false;
+    this.unsubscribe?.();
+    this.nudge();
+    await this.loopDone;
+    const all = () => Promise.all([...this.inflight.values()].map((f) => f.promise));
+    const timedOut = await Promise.race([all().then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), deadlineMs))]);
+    if (timedOut) {
+      for (const f of this.inflight.values()) f.abort.abort(new Error("shutdown"));
+      await all();
+    }
+    this.running = false;
+  }
+}
