@@ -8,8 +8,10 @@
 //   alone: an item is claimable only if no earlier item of that member is
 //   pending or processing. A later item never overtakes an earlier one, even
 //   one that is waiting out a backoff.
-// - Fairness: at most `perShop` items of one shop per claim, so one busy shop
-//   cannot starve the others.
+// - Fairness: a claim interleaves shops (round-robin by per-shop rank) and
+//   takes at most `perShop` items of one shop, so one busy shop cannot crowd
+//   the others out of a claim. Candidates are the oldest due items (a bounded
+//   window, for constant cost); see docs/decisions/0005-sync-queue.md.
 // PostgreSQL locks the chosen rows with FOR UPDATE SKIP LOCKED (concurrent
 // claimers skip each other's rows instead of waiting); SQLite serialises
 // writers, so the conditional UPDATE alone is atomic there.
@@ -18,12 +20,18 @@ import { dbProvider } from "../db.server";
 import { queryItems } from "./sql.server";
 import type { QueueItem } from "./types";
 
+// Candidates: the oldest due items (bounded by $6, so a claim costs the same
+// with 100 or 100,000 items waiting), ranked per shop so a claim interleaves
+// shops: every shop's first item, then every shop's second, and so on.
 const RANKED = `
   SELECT c.id, c."nextRunAt", c."createdAt",
          ROW_NUMBER() OVER (PARTITION BY c.shop ORDER BY c."nextRunAt", c."createdAt", c.id) AS rn
-  FROM "CrmSyncQueue" c
-  WHERE c.status = 'pending' AND c."nextRunAt" <= $3
-    AND NOT EXISTS (
+  FROM (
+    SELECT d.id, d.shop, d."customerId", d."nextRunAt", d."createdAt" FROM "CrmSyncQueue" d
+    WHERE d.status = 'pending' AND d."nextRunAt" <= $3
+    ORDER BY d."nextRunAt" LIMIT $6
+  ) c
+  WHERE NOT EXISTS (
       SELECT 1 FROM "CrmSyncQueue" p
       WHERE p.shop = c.shop AND p."customerId" = c."customerId"
         AND p.status IN ('pending', 'processing')
@@ -59,7 +67,7 @@ export async function claimDue(db: Db, o: ClaimOptions): Promise<QueueItem[]> {
   if (o.limit <= 0) return [];
   const leaseUntil = new Date(o.now.getTime() + o.leaseMs);
   const text = dbProvider === "postgresql" ? CLAIM_POSTGRES : CLAIM_SQLITE;
-  return queryItems(db, text, o.workerId, leaseUntil, o.now, o.perShop, o.limit);
+  return queryItems(db, text, o.workerId, leaseUntil, o.now, o.perShop, o.limit, Math.max(200, o.limit * 8));
 }
 
 /** Claims one specific item (the inline sync at enrollment), if it is pending and first of its member. */

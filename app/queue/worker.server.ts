@@ -46,6 +46,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly inflight = new Map<string, { item: QueueItem; promise: Promise<void>; abort: AbortController }>();
   private readonly pacer: ShopPacer;
   private signal: (() => void) | null = null;
+  /** Set by a nudge that arrives while the loop is busy, so it is not lost. */
+  private woken = false;
+  /** Claimed but not yet started: a claim fetches several items at once. */
+  private readonly buffer: QueueItem[] = [];
+  private readonly shops = new Map<string, { row: { domain: string; crm: string; timezone: string } | null; at: number }>();
   private loopDone: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
   private lastPrune = 0;
@@ -70,6 +75,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Wakes the loop now (an enqueue, a finished item). */
   nudge() {
+    this.woken = true;
     const s = this.signal;
     this.signal = null;
     s?.();
@@ -77,6 +83,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   private wait(ms: number) {
     return new Promise<void>((resolve) => {
+      if (this.woken) return resolve();
       const timer = setTimeout(() => {
         this.signal = null;
         resolve();
@@ -89,39 +96,50 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   private async loop() {
+    let lastRecovery = 0;
     while (this.running && this.claiming) {
+      this.woken = false;
       let claimed = 0;
       try {
         const now = new Date();
-        for (const item of await recoverExpiredLeases(this.o.db, now)) {
-          queueLog("warn", "lease_expired", { shop: item.shop, item: item.id, action: item.actionType, status: item.status });
+        if (now.getTime() - lastRecovery >= Math.min(this.o.pollIntervalMs, 1000)) {
+          lastRecovery = now.getTime();
+          for (const item of await recoverExpiredLeases(this.o.db, now)) {
+            queueLog("warn", "lease_expired", { shop: item.shop, item: item.id, action: item.actionType, status: item.status });
+          }
         }
-        const free = this.o.concurrency - this.inflight.size;
-        if (free > 0 && this.claiming) {
+        // Refill the buffer when it runs low: one claim serves several items.
+        const batch = this.o.concurrency * 4;
+        if (this.buffer.length < this.o.concurrency && this.claiming) {
           const items = await claimDue(this.o.db, {
             workerId: this.id,
-            limit: free,
-            perShop: this.o.perShop ?? Math.max(1, Math.ceil(this.o.concurrency / 2)),
+            limit: batch - this.buffer.length,
+            perShop: this.o.perShop ?? batch,
             leaseMs: this.o.leaseMs,
             now,
           });
           claimed = items.length;
-          for (const item of items) this.launch(item);
+          this.buffer.push(...items);
         }
+        while (this.buffer.length && this.inflight.size < this.o.concurrency) this.launch(this.buffer.shift()!);
         await this.maybePrune();
       } catch (error) {
         queueLog("error", "poll_failed", { worker: this.id, error: error instanceof Error ? error.message : String(error) });
       }
-      // Keep claiming while there is work and room; otherwise sleep until an
+      // Keep going while there is work and room; otherwise sleep until an
       // enqueue, a finished item, or the poll interval.
-      if (claimed === 0 || this.inflight.size >= this.o.concurrency) await this.wait(this.o.pollIntervalMs);
+      if ((claimed === 0 && this.buffer.length === 0) || this.inflight.size >= this.o.concurrency) await this.wait(this.o.pollIntervalMs);
+    }
+    // Claimed but never started: hand back at once (no attempt used).
+    for (const item of this.buffer.splice(0)) {
+      await recordRelease(this.o.db, item, { workerId: this.id, startedAt: new Date(), durationMs: 0, error: "released at shutdown" });
     }
   }
 
   private launch(item: QueueItem) {
     const abort = new AbortController();
     const promise = (async () => {
-      const shop = await this.o.db.shop.findUnique({ where: { domain: item.shop }, select: { domain: true, crm: true, timezone: true } });
+      const shop = await this.shopRow(item.shop);
       const wait = this.pacer.reserve(item.shop, shop?.crm ?? "shopify");
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const outcome = await runItem(this.o.db, item, {
@@ -147,6 +165,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.nudge();
       });
     this.inflight.set(item.id, { item, promise, abort });
+  }
+
+  /** Shop rows change rarely (CRM choice, time zone): cached for a few seconds. */
+  private async shopRow(domain: string) {
+    const hit = this.shops.get(domain);
+    if (hit && Date.now() - hit.at < 5000) return hit.row;
+    const row = await this.o.db.shop.findUnique({ where: { domain }, select: { domain: true, crm: true, timezone: true } });
+    this.shops.set(domain, { row, at: Date.now() });
+    return row;
   }
 
   private async maybePrune() {

@@ -270,7 +270,7 @@ describe("graceful shutdown", () => {
     platform.faults.add({ mode: "slow", delayMs: 3000, times: 1, match: customer.id });
     const w = worker();
     w.start();
-    await until(() => item(id), (i) => i.status === "processing");
+    await until(async () => platform.requests().some((r) => r.path.includes(customer.id)), Boolean);
     await w.stop({ deadlineMs: 100 });
     const released = await item(id);
     expect([released.status, released.attempts, released.lockedBy]).toEqual(["pending", 0, null]);
@@ -285,7 +285,8 @@ describe("graceful shutdown", () => {
     platform.faults.add({ mode: "slow", delayMs: 200, times: 1, match: customer.id });
     const w = worker();
     w.start();
-    await until(() => item(id), (i) => i.status === "processing");
+    // In flight for real: the platform has the request (claimed-but-unstarted items are released instead).
+    await until(async () => platform.requests().some((r) => r.path.includes(customer.id)), Boolean);
     await w.stop({ deadlineMs: 5000 });
     expect((await item(id)).status).toBe("completed");
   });
