@@ -23,12 +23,47 @@ export type Db = SqliteClient;
 export type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends" | "$use">;
 export type DbProvider = "sqlite" | "postgresql";
 
-export function createPrismaClient(url: string = env.DATABASE_URL, opts: { poolSize?: number } = {}): Db {
+type Queryable = { queryRaw: (...a: unknown[]) => Promise<unknown>; executeRaw: (...a: unknown[]) => Promise<unknown> };
+type AdapterFactory = { connect: () => Promise<Queryable & { startTransaction?: (...a: unknown[]) => Promise<Queryable & { commit?: () => Promise<void> }> }> };
+
+/**
+ * Counts every statement sent to the database (benchmarks report round trips
+ * per item). Wraps the driver adapter, below Prisma, so nothing is missed:
+ * queries inside transactions and the COMMIT itself count too.
+ */
+function counting<F extends AdapterFactory>(factory: F, onQuery: () => void): F {
+  const wrap = <Q extends Queryable>(q: Q): Q => {
+    const queryRaw = q.queryRaw.bind(q);
+    const executeRaw = q.executeRaw.bind(q);
+    q.queryRaw = (...a) => (onQuery(), queryRaw(...a));
+    q.executeRaw = (...a) => (onQuery(), executeRaw(...a));
+    return q;
+  };
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = wrap(await connect());
+    const start = adapter.startTransaction?.bind(adapter);
+    if (start) {
+      adapter.startTransaction = async (...a) => {
+        onQuery(); // BEGIN
+        const tx = wrap(await start(...a));
+        const commit = tx.commit?.bind(tx);
+        if (commit) tx.commit = async () => (onQuery(), commit());
+        return tx;
+      };
+    }
+    return adapter;
+  };
+  return factory;
+}
+
+export function createPrismaClient(url: string = env.DATABASE_URL, opts: { poolSize?: number; onQuery?: () => void } = {}): Db {
+  const wrap = <F,>(f: F): F => (opts.onQuery ? (counting(f as unknown as AdapterFactory, opts.onQuery) as unknown as F) : f);
   if (providerFor(url) === "postgresql") {
-    const adapter = new PrismaPg({ connectionString: url, max: opts.poolSize ?? 10 });
+    const adapter = wrap(new PrismaPg({ connectionString: url, max: opts.poolSize ?? 10 }));
     return new PostgresClient({ adapter }) as unknown as Db;
   }
-  return new SqliteClient({ adapter: new PrismaLibSQL({ url }) });
+  return new SqliteClient({ adapter: wrap(new PrismaLibSQL({ url })) });
 }
 
 export function providerOf(url: string = env.DATABASE_URL): DbProvider {

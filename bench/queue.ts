@@ -46,9 +46,8 @@ async function measure(url: string) {
   const { wakeWorker } = await import("../app/queue/notifier");
   const { registerProcessor } = await import("../app/queue/registry");
   const { Worker } = await import("../app/queue/worker.server");
-  const db = createPrismaClient(url);
   let queries = 0;
-  (db as unknown as { $on: (e: "query", cb: () => void) => void }).$on?.("query", () => queries++);
+  const db = createPrismaClient(url, { onQuery: () => queries++ });
 
   const started = new Map<string, number>();
   registerProcessor("shopify", "add_membership", async ({ item }) => {

@@ -39,6 +39,97 @@ async function refreshSyncState(tx: Tx, item: QueueItem) {
   await tx.enrollment.updateMany({ where: { id: item.enrollmentId, shop: item.shop }, data: { syncState: state } });
 }
 
+export type Success = { item: QueueItem; out: ProcessorResult; info: AttemptInfo };
+
+/**
+ * Records several successes in ONE transaction (group commit): a fenced update
+ * per item, then one insert of all their attempt rows and one sync-state pass.
+ * Returns, per entry, whether this worker still held the item.
+ */
+export async function recordSuccesses(db: Db, entries: Success[]): Promise<boolean[]> {
+  if (entries.length === 0) return [];
+  return db.$transaction(async (tx) => {
+    const now = new Date();
+    const held: boolean[] = [];
+    for (const { item, out } of entries) {
+      const { count } = await tx.crmSyncQueue.updateMany({
+        where: { id: item.id, fence: item.fence, status: "processing" },
+        data: {
+          status: "completed",
+          completedAt: now,
+          attempts: { increment: 1 },
+          result: out.result ? JSON.stringify(out.result) : null,
+          lastError: null,
+          lockedBy: null,
+          leaseUntil: null,
+        },
+      });
+      held.push(count === 1);
+    }
+    const kept = entries.filter((_, i) => held[i]);
+    if (kept.length) {
+      await tx.syncAttempt.createMany({
+        data: kept.map(({ item, info }) => ({
+          shop: item.shop,
+          queueId: item.id,
+          attempt: item.attempts + 1,
+          startedAt: info.startedAt,
+          durationMs: Math.max(0, Math.round(info.durationMs)),
+          outcome: "success",
+          workerId: info.workerId,
+        })),
+      });
+    }
+    for (const { item, out } of kept) {
+      if (item.enrollmentId && out.enrollment && "platformMembershipId" in out.enrollment) {
+        await tx.enrollment.updateMany({
+          where: { id: item.enrollmentId, shop: item.shop },
+          data: { platformMembershipId: out.enrollment.platformMembershipId ?? null },
+        });
+      }
+      if (out.customer?.platformId) {
+        await tx.customer.updateMany({ where: { id: item.customerId, shop: item.shop, platformId: null }, data: { platformId: out.customer.platformId } });
+      }
+    }
+    const withEnrollment = kept.filter(({ item }) => item.enrollmentId);
+    for (const { item } of withEnrollment) await refreshSyncState(tx, item);
+    return held;
+  });
+}
+
+/** Collects successes for a moment and records them together (see recordSuccesses). */
+export class SuccessBatcher {
+  private pending: { entry: Success; resolve: (ok: boolean) => void; reject: (e: unknown) => void }[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly maxBatch = 32,
+    private readonly maxDelayMs = 2,
+  ) {}
+
+  record(entry: Success): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ entry, resolve, reject });
+      if (this.pending.length >= this.maxBatch) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), this.maxDelayMs);
+    });
+  }
+
+  async flush() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.pending.splice(0);
+    if (!batch.length) return;
+    try {
+      const held = await recordSuccesses(this.db, batch.map((b) => b.entry));
+      batch.forEach((b, i) => b.resolve(held[i]!));
+    } catch (error) {
+      batch.forEach((b) => b.reject(error));
+    }
+  }
+}
+
 export async function recordSuccess(db: Db, item: QueueItem, out: ProcessorResult, info: AttemptInfo): Promise<boolean> {
   return db.$transaction(async (tx) => {
     const now = new Date();

@@ -3,7 +3,7 @@
 import type { Db } from "../db.server";
 import { backoffDelay, type BackoffPolicy } from "./backoff";
 import { isSyncError } from "./errors";
-import { recordDeferral, recordFailure, recordRetry, recordSuccess, type AttemptInfo } from "./finish.server";
+import { recordDeferral, recordFailure, recordRetry, recordSuccess, type AttemptInfo, type Success } from "./finish.server";
 import { queueLog } from "./log.server";
 import { getProcessor } from "./registry";
 import type { QueueItem } from "./types";
@@ -20,6 +20,10 @@ export type RunOptions = {
   /** Aborts the run (shutdown); the item is then released by the caller, not failed. */
   signal?: AbortSignal;
   onPermanentFailure?: (item: QueueItem, reason: string) => void;
+  /** Records a success (the worker batches them; default: one transaction each). */
+  recordSuccess?: (s: Success) => Promise<boolean>;
+  /** Called once the processor has returned, before the outcome is recorded (frees the worker's slot). */
+  onProcessed?: () => void;
   /** The item's shop row, when the caller has it already. */
   shop?: ShopRow | null;
 };
@@ -63,9 +67,13 @@ export async function runItem(db: Db, item: QueueItem, o: RunOptions): Promise<R
   const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
   try {
     const out = await processor({ db, item, shop, signal, attempt: item.attempts + 1 });
+    o.onProcessed?.();
     if (o.signal?.aborted) return done("aborted");
-    return done((await recordSuccess(db, item, out, info())) ? "completed" : "stale");
+    const success = { item, out, info: info() };
+    const held = o.recordSuccess ? await o.recordSuccess(success) : await recordSuccess(db, item, out, success.info);
+    return done(held ? "completed" : "stale");
   } catch (error) {
+    o.onProcessed?.();
     if (o.signal?.aborted && !timeout.aborted) return done("aborted");
     const message = timeout.aborted ? `No answer within ${o.timeoutMs} ms` : error instanceof Error ? error.message : String(error);
     const httpStatus = isSyncError(error) ? error.httpStatus : undefined;

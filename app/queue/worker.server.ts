@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "../db.server";
 import type { BackoffPolicy } from "./backoff";
 import { claimDue, recoverExpiredLeases } from "./claim.server";
-import { recordRelease } from "./finish.server";
+import { SuccessBatcher, recordRelease } from "./finish.server";
 import { queueLog } from "./log.server";
 import { onWake } from "./notifier";
 import { ShopPacer, type PaceRates } from "./pacing";
@@ -54,12 +54,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private loopDone: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
   private lastPrune = 0;
+  private readonly successes: SuccessBatcher;
 
   constructor(private readonly o: WorkerOptions) {
     super();
     this.id = o.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
     this.pacer = new ShopPacer(o.paceRates ?? DEFAULT_PACE);
+    this.successes = new SuccessBatcher(o.db);
   }
+
+  /** Items whose processor is running (the concurrency limit); recording their outcome may lag. */
+  private active = 0;
 
   get busy() {
     return this.inflight.size;
@@ -109,8 +114,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
           }
         }
         // Refill the buffer when it runs low: one claim serves several items.
-        const batch = this.o.concurrency * 4;
-        if (this.buffer.length < this.o.concurrency && this.claiming) {
+        const batch = this.o.concurrency * 8;
+        if (this.buffer.length < this.o.concurrency * 2 && this.claiming) {
           const items = await claimDue(this.o.db, {
             workerId: this.id,
             limit: batch - this.buffer.length,
@@ -121,14 +126,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
           claimed = items.length;
           this.buffer.push(...items);
         }
-        while (this.buffer.length && this.inflight.size < this.o.concurrency) this.launch(this.buffer.shift()!);
+        while (this.buffer.length && this.active < this.o.concurrency) this.launch(this.buffer.shift()!);
         await this.maybePrune();
       } catch (error) {
         queueLog("error", "poll_failed", { worker: this.id, error: error instanceof Error ? error.message : String(error) });
       }
       // Keep going while there is work and room; otherwise sleep until an
       // enqueue, a finished item, or the poll interval.
-      if ((claimed === 0 && this.buffer.length === 0) || this.inflight.size >= this.o.concurrency) await this.wait(this.o.pollIntervalMs);
+      if ((claimed === 0 && this.buffer.length === 0) || this.active >= this.o.concurrency) await this.wait(this.o.pollIntervalMs);
     }
     // Claimed but never started: hand back at once (no attempt used).
     for (const item of this.buffer.splice(0)) {
@@ -138,12 +143,25 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   private launch(item: QueueItem) {
     const abort = new AbortController();
+    this.active++;
+    let slotFreed = false;
+    // The slot frees when the processor returns; recording the outcome (group
+    // commit) overlaps with the next items. `inflight` still tracks the item
+    // until its outcome is recorded, for shutdown.
+    const freeSlot = () => {
+      if (slotFreed) return;
+      slotFreed = true;
+      this.active--;
+      this.nudge();
+    };
     const promise = (async () => {
       const shop = await this.shopRow(item.shop);
       const wait = this.pacer.reserve(item.shop, shop?.crm ?? "shopify");
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const outcome = await runItem(this.o.db, item, {
         shop,
+        recordSuccess: (success) => this.successes.record(success),
+        onProcessed: freeSlot,
         workerId: this.id,
         backoff: this.o.backoff,
         timeoutMs: this.o.processorTimeoutMs ?? Math.max(1000, this.o.leaseMs - 5000),
@@ -161,6 +179,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     })()
       .catch((error) => queueLog("error", "run_failed", { item: item.id, error: error instanceof Error ? error.message : String(error) }))
       .finally(() => {
+        freeSlot();
         this.inflight.delete(item.id);
         this.nudge();
       });
