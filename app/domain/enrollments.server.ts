@@ -1,0 +1,190 @@
+// Enrollment, cancellation and tier changes: our database first, the platform after.
+//
+// Invariants:
+// - The enrollment and its queue item are written in ONE transaction (outbox):
+//   a crash leaves both or neither.
+// - A submit carries an idempotency key from the form: a double click or a
+//   re-sent POST finds the enrollment the first one created.
+// - The database allows one active enrollment per customer (a partial unique
+//   index); a second is refused with a link to the member.
+// - A platform never fails an enrollment. Commerce7 shops try the sync inline,
+//   bounded by a short deadline; Shopify shops always go through the worker.
+import { z } from "zod";
+import type { Db, Tx } from "../db.server";
+import { env } from "../env.server";
+import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
+import { processNow } from "../queue/inline.server";
+import { addMonths } from "./dates";
+
+export const enrollInput = z.object({
+  idempotencyKey: z.string().min(8).max(100),
+  tierId: z.string().min(1, "Choose a tier"),
+  customerId: z.string().optional(),
+  platformId: z.string().optional(),
+  email: z.email("Enter a valid email").transform((e) => e.trim().toLowerCase()),
+  firstName: z.string().trim().max(100).default(""),
+  lastName: z.string().trim().max(100).default(""),
+});
+export type EnrollFields = "tierId" | "email" | "firstName" | "lastName" | "form";
+
+export type EnrollResult =
+  | { ok: true; enrollmentId: string; sync: "synced" | "queued"; message: string; duplicate: boolean }
+  | { ok: false; errors: Partial<Record<EnrollFields, string>>; existingEnrollmentId?: string };
+
+function uniqueTarget(error: unknown): string | null {
+  if (typeof error !== "object" || error === null || (error as { code?: string }).code !== "P2002") return null;
+  const target = (error as { meta?: { target?: unknown; driverAdapterError?: { cause?: { constraint?: { index?: string; fields?: string[] } } } } }).meta;
+  return JSON.stringify(target ?? {});
+}
+
+/** Spend recorded in the last 12 months, in cents. */
+export async function recordedSpendCents(db: Db | Tx, shop: string, customerId: string, now = new Date()): Promise<number> {
+  const since = new Date(now.getTime() - 365 * 86_400_000);
+  const agg = await db.purchase.aggregate({ where: { shop, customerId, occurredAt: { gte: since } }, _sum: { amountCents: true } });
+  return agg._sum.amountCents ?? 0;
+}
+
+/** Tiers a new member can join: active and not upgrade-only, in upgrade order. */
+export function openTiers(db: Db, shop: string) {
+  return db.tier.findMany({ where: { shop, active: true, upgradeOnly: false }, orderBy: { rank: "asc" } });
+}
+
+function syncMessage(crm: string, sync: "synced" | "queued") {
+  if (sync === "synced") return crm === "commerce7" ? "Synced to Commerce7" : "Synced to Shopify";
+  return "Sync queued — retrying automatically";
+}
+
+export async function enroll(db: Db, shop: string, raw: unknown, opts: { inlineDeadlineMs?: number; now?: Date } = {}): Promise<EnrollResult> {
+  const parsed = enrollInput.safeParse(raw);
+  if (!parsed.success) {
+    const errors: Partial<Record<EnrollFields, string>> = {};
+    for (const i of parsed.error.issues) errors[(String(i.path[0] ?? "form") as EnrollFields)] ??= i.message;
+    return { ok: false, errors };
+  }
+  const input = parsed.data;
+  const now = opts.now ?? new Date();
+  const shopRow = await db.shop.findUnique({ where: { domain: shop }, select: { crm: true } });
+  const crm = shopRow?.crm ?? "shopify";
+
+  const again = await db.enrollment.findUnique({ where: { shop_idempotencyKey: { shop, idempotencyKey: input.idempotencyKey } } });
+  if (again) return { ok: true, enrollmentId: again.id, sync: again.syncState === "synced" ? "synced" : "queued", message: syncMessage(crm, again.syncState === "synced" ? "synced" : "queued"), duplicate: true };
+
+  const tier = await db.tier.findFirst({ where: { id: input.tierId, shop } });
+  if (!tier || !tier.active) return { ok: false, errors: { tierId: "Choose an active tier" } };
+  if (tier.upgradeOnly) return { ok: false, errors: { tierId: `${tier.name} is reached by upgrading only; choose another tier` } };
+
+  let created: { enrollmentId: string; queueId: string };
+  try {
+    created = await db.$transaction(async (tx) => {
+      const customer = await findOrCreateCustomer(tx, shop, input);
+      const active = await tx.enrollment.findFirst({ where: { shop, customerId: customer.id, status: "active" }, select: { id: true } });
+      if (active) throw new AlreadyMember(active.id);
+      const enrollment = await tx.enrollment.create({
+        data: {
+          shop,
+          customerId: customer.id,
+          tierId: tier.id,
+          status: "active",
+          startedAt: now,
+          expiresAt: addMonths(now, tier.durationMonths),
+          idempotencyKey: input.idempotencyKey,
+          syncState: "pending",
+        },
+      });
+      const q = await queueCrmSync(
+        { shop, enrollmentId: enrollment.id, actionType: "add_membership", stageId: tier.id, customerCrmId: customer.platformId ?? "", customerId: customer.id },
+        tx,
+      );
+      return { enrollmentId: enrollment.id, queueId: q.id };
+    });
+  } catch (error) {
+    if (error instanceof AlreadyMember) return alreadyMember(error.enrollmentId);
+    const target = uniqueTarget(error);
+    if (target !== null) {
+      // A concurrent duplicate submit won the race: answer with its enrollment.
+      const winner = await db.enrollment.findUnique({ where: { shop_idempotencyKey: { shop, idempotencyKey: input.idempotencyKey } } });
+      if (winner) return { ok: true, enrollmentId: winner.id, sync: "queued", message: syncMessage(crm, "queued"), duplicate: true };
+      const customer = await db.customer.findUnique({ where: { shop_email: { shop, email: input.email } } });
+      const active = customer && (await db.enrollment.findFirst({ where: { shop, customerId: customer.id, status: "active" } }));
+      if (active) return alreadyMember(active.id);
+    }
+    throw error;
+  }
+
+  let sync: "synced" | "queued" = "queued";
+  if (crm === "commerce7") {
+    const outcome = await processNow(db, shop, created.queueId, { deadlineMs: opts.inlineDeadlineMs ?? env.ENROLL_INLINE_SYNC_DEADLINE_MS });
+    sync = outcome.status === "completed" ? "synced" : "queued";
+  } else {
+    wakeWorker();
+  }
+  return { ok: true, enrollmentId: created.enrollmentId, sync, message: syncMessage(crm, sync), duplicate: false };
+}
+
+class AlreadyMember extends Error {
+  constructor(readonly enrollmentId: string) {
+    super("already a member");
+  }
+}
+
+function alreadyMember(enrollmentId: string): EnrollResult {
+  return { ok: false, errors: { form: "This customer already has an active membership." }, existingEnrollmentId: enrollmentId };
+}
+
+async function findOrCreateCustomer(tx: Tx, shop: string, input: z.output<typeof enrollInput>) {
+  const searchText = `${input.firstName} ${input.lastName} ${input.email}`.toLowerCase().trim();
+  if (input.customerId) {
+    const existing = await tx.customer.findFirst({ where: { id: input.customerId, shop } });
+    if (existing) return existing;
+  }
+  const byEmail = await tx.customer.findUnique({ where: { shop_email: { shop, email: input.email } } });
+  if (byEmail) {
+    if (!byEmail.platformId && input.platformId) return tx.customer.update({ where: { id: byEmail.id }, data: { platformId: input.platformId } });
+    return byEmail;
+  }
+  return tx.customer.create({
+    data: { shop, email: input.email, firstName: input.firstName, lastName: input.lastName, platformId: input.platformId || null, searchText },
+  });
+}
+
+/** Cancels the membership and queues `cancel_membership`, atomically. */
+export async function cancelMembership(db: Db, shop: string, enrollmentId: string, opts: { reason?: string; now?: Date } = {}): Promise<{ ok: boolean; message: string }> {
+  const done = await db.$transaction(async (tx) => {
+    const e = await tx.enrollment.findFirst({ where: { id: enrollmentId, shop, status: "active" } });
+    if (!e) return false;
+    await tx.enrollment.update({ where: { id: e.id }, data: { status: "cancelled", endedAt: opts.now ?? new Date(), endReason: opts.reason || "Cancelled by merchant" } });
+    await queueCrmSync({ shop, enrollmentId: e.id, actionType: "cancel_membership", stageId: e.tierId, customerId: e.customerId, customerCrmId: "" }, tx);
+    return true;
+  });
+  if (done) wakeWorker();
+  return done ? { ok: true, message: "Membership cancelled — sync queued" } : { ok: false, message: "This membership is not active." };
+}
+
+/**
+ * Moves the member to another tier: the current enrollment becomes `upgraded`
+ * and a new active one starts in the new tier, keeping the later of the old
+ * expiry and now + the new tier's duration; `upgrade_membership` is queued with
+ * the old and new tier. One transaction.
+ */
+export async function changeTier(db: Db, shop: string, enrollmentId: string, newTierId: string, opts: { now?: Date } = {}): Promise<{ ok: true; enrollmentId: string } | { ok: false; message: string }> {
+  const now = opts.now ?? new Date();
+  const result = await db.$transaction(async (tx) => {
+    const current = await tx.enrollment.findFirst({ where: { id: enrollmentId, shop, status: "active" } });
+    if (!current) return { ok: false as const, message: "This membership is not active." };
+    const tier = await tx.tier.findFirst({ where: { id: newTierId, shop, active: true } });
+    if (!tier) return { ok: false as const, message: "Choose an active tier." };
+    if (tier.id === current.tierId) return { ok: false as const, message: "The member is already in this tier." };
+    await tx.enrollment.update({ where: { id: current.id }, data: { status: "upgraded", endedAt: now, endReason: `Moved to ${tier.name}` } });
+    const renewed = addMonths(now, tier.durationMonths);
+    const next = await tx.enrollment.create({
+      data: { shop, customerId: current.customerId, tierId: tier.id, status: "active", startedAt: now, expiresAt: renewed > current.expiresAt ? renewed : current.expiresAt },
+    });
+    await queueCrmSync(
+      { shop, enrollmentId: next.id, actionType: "upgrade_membership", stageId: tier.id, oldStageId: current.tierId, customerId: current.customerId, customerCrmId: "" },
+      tx,
+    );
+    return { ok: true as const, enrollmentId: next.id };
+  });
+  if (result.ok) wakeWorker();
+  return result;
+}
