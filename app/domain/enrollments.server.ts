@@ -98,12 +98,15 @@ export async function enroll(db: Db, shop: string, raw: unknown, opts: { inlineD
       return { enrollmentId: enrollment.id, queueId: q.id };
     });
   } catch (error) {
+    // A concurrent duplicate submit may have won the race (its enrollment then
+    // makes ours fail a unique rule): answer with its enrollment.
+    const winner = await db.enrollment.findUnique({ where: { shop_idempotencyKey: { shop, idempotencyKey: input.idempotencyKey } } });
+    if (winner && (error instanceof AlreadyMember || uniqueTarget(error) !== null)) {
+      return { ok: true, enrollmentId: winner.id, sync: "queued", message: syncMessage(crm, "queued"), duplicate: true };
+    }
     if (error instanceof AlreadyMember) return alreadyMember(error.enrollmentId);
     const target = uniqueTarget(error);
     if (target !== null) {
-      // A concurrent duplicate submit won the race: answer with its enrollment.
-      const winner = await db.enrollment.findUnique({ where: { shop_idempotencyKey: { shop, idempotencyKey: input.idempotencyKey } } });
-      if (winner) return { ok: true, enrollmentId: winner.id, sync: "queued", message: syncMessage(crm, "queued"), duplicate: true };
       const customer = await db.customer.findUnique({ where: { shop_email: { shop, email: input.email } } });
       const active = customer && (await db.enrollment.findFirst({ where: { shop, customerId: customer.id, status: "active" } }));
       if (active) return alreadyMember(active.id);

@@ -1,0 +1,92 @@
+// The members list and a member's page: shop-scoped reads, no N+1.
+//
+// The list pages by keyset (sort value, id) rather than OFFSET, so every page
+// costs the same at 100,000 members; one query fetches the page with its
+// customer and tier (joined), nothing per row.
+import { z } from "zod";
+import type { Db } from "../db.server";
+import { recordedSpendCents } from "./enrollments.server";
+
+export const listQuery = z.object({
+  q: z.string().trim().max(200).default(""),
+  tier: z.string().default(""),
+  status: z.enum(["active", "upgraded", "expired", "cancelled", "all"]).default("active"),
+  sync: z.enum(["", "synced", "pending", "failed"]).default(""),
+  sort: z.enum(["expiry", "enrolled"]).default("enrolled"),
+  cursor: z.string().default(""),
+});
+export type ListQuery = z.infer<typeof listQuery>;
+
+const PAGE = 50;
+
+function encodeCursor(value: Date, id: string) {
+  return Buffer.from(`${value.toISOString()}|${id}`).toString("base64url");
+}
+function decodeCursor(cursor: string): { value: Date; id: string } | null {
+  try {
+    const [iso, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+    const value = new Date(iso ?? "");
+    return id && !Number.isNaN(value.getTime()) ? { value, id } : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function listMembers(db: Db, shop: string, raw: Partial<Record<keyof ListQuery, string>>) {
+  const q = listQuery.parse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== null)));
+  const field = q.sort === "expiry" ? "expiresAt" : "createdAt";
+  // Expiry sorts soonest first; enrollment date newest first.
+  const dir = q.sort === "expiry" ? "asc" : "desc";
+  const after = decodeCursor(q.cursor);
+  const where = {
+    shop,
+    ...(q.status === "all" ? {} : { status: q.status }),
+    ...(q.tier ? { tierId: q.tier } : {}),
+    ...(q.sync ? { syncState: q.sync } : {}),
+    ...(q.q ? { customer: { searchText: { contains: q.q.toLowerCase() } } } : {}),
+    ...(after
+      ? {
+          OR: [
+            { [field]: dir === "asc" ? { gt: after.value } : { lt: after.value } },
+            { [field]: after.value, id: dir === "asc" ? { gt: after.id } : { lt: after.id } },
+          ],
+        }
+      : {}),
+  };
+  const rows = await db.enrollment.findMany({
+    where,
+    orderBy: [{ [field]: dir }, { id: dir }],
+    take: PAGE + 1,
+    include: { customer: { select: { email: true, firstName: true, lastName: true } }, tier: { select: { name: true } } },
+  });
+  const page = rows.slice(0, PAGE);
+  const last = page.at(-1);
+  return {
+    query: q,
+    members: page.map((e) => ({
+      id: e.id,
+      name: `${e.customer.firstName} ${e.customer.lastName}`.trim() || e.customer.email,
+      email: e.customer.email,
+      tier: e.tier.name,
+      status: e.status,
+      syncState: e.syncState,
+      startedAt: e.startedAt.toISOString(),
+      expiresAt: e.expiresAt.toISOString(),
+    })),
+    nextCursor: rows.length > PAGE && last ? encodeCursor(last[field], last.id) : null,
+  };
+}
+
+/** Everything the member page shows, in a fixed number of queries. */
+export async function memberDetail(db: Db, shop: string, enrollmentId: string) {
+  const enrollment = await db.enrollment.findFirst({ where: { id: enrollmentId, shop }, include: { customer: true, tier: true } });
+  if (!enrollment) return null;
+  const customerId = enrollment.customerId;
+  const [history, items, spendCents, tiers] = await Promise.all([
+    db.enrollment.findMany({ where: { shop, customerId }, include: { tier: { select: { name: true } } }, orderBy: { createdAt: "asc" } }),
+    db.crmSyncQueue.findMany({ where: { shop, customerId }, include: { attemptsLog: { orderBy: { startedAt: "asc" } } }, orderBy: { createdAt: "asc" } }),
+    recordedSpendCents(db, shop, customerId),
+    db.tier.findMany({ where: { shop, active: true }, orderBy: { rank: "asc" }, select: { id: true, name: true } }),
+  ]);
+  return { enrollment, history, items, spendCents, tiers };
+}

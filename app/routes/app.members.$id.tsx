@@ -1,0 +1,187 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Button, Card, InlineStack, Layout, Modal, Page, Select, Text, TextField } from "@shopify/polaris";
+import { TitleBar, useAppBridge } from "@shopify/app-bridge-react";
+import { useEffect, useState } from "react";
+import prisma from "~/db.server";
+import { cancelMembership, changeTier } from "~/domain/enrollments.server";
+import { memberDetail } from "~/domain/members.server";
+import { authenticate } from "~/shopify.server";
+
+export const loader = async ({ request, params }: LoaderFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const detail = await memberDetail(prisma, session.shop, params.id ?? "");
+  if (!detail) throw new Response("Member not found", { status: 404 });
+  const { enrollment, history, items, spendCents, tiers } = detail;
+  return {
+    member: {
+      id: enrollment.id,
+      name: `${enrollment.customer.firstName} ${enrollment.customer.lastName}`.trim() || enrollment.customer.email,
+      email: enrollment.customer.email,
+      tier: enrollment.tier.name,
+      tierId: enrollment.tierId,
+      status: enrollment.status,
+      syncState: enrollment.syncState,
+      expiresAt: enrollment.expiresAt.toISOString().slice(0, 10),
+      spend: spendCents / 100,
+    },
+    history: history.map((h) => ({ id: h.id, tier: h.tier.name, status: h.status, startedAt: h.startedAt.toISOString().slice(0, 10), endedAt: h.endedAt?.toISOString().slice(0, 10) ?? null, endReason: h.endReason })),
+    syncs: items.map((q) => ({
+      id: q.id,
+      action: q.actionType.replace("_membership", ""),
+      status: q.status,
+      lastError: q.lastError,
+      attempts: q.attemptsLog.map((a) => ({ at: a.startedAt.toISOString(), outcome: a.outcome, error: a.error, httpStatus: a.httpStatus })),
+    })),
+    tiers,
+  };
+};
+
+export const action = async ({ request, params }: ActionFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const form = await request.formData();
+  const id = params.id ?? "";
+  if (form.get("intent") === "cancel") {
+    const r = await cancelMembership(prisma, session.shop, id, { reason: String(form.get("reason") ?? "") });
+    return { ok: r.ok, message: r.message, movedTo: null };
+  }
+  if (form.get("intent") === "change-tier") {
+    const r = await changeTier(prisma, session.shop, id, String(form.get("tierId") ?? ""));
+    return r.ok ? { ok: true, message: "Tier changed — sync queued", movedTo: r.enrollmentId } : { ok: false, message: r.message, movedTo: null };
+  }
+  return { ok: false, message: "Unknown action", movedTo: null };
+};
+
+const tone = { synced: "success", pending: "attention", failed: "critical", completed: "success", processing: "info", cancelled: undefined } as const;
+
+export default function Member() {
+  const { member, history, syncs, tiers } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const busy = useNavigation().state !== "idle";
+  const [cancelOpen, setCancelOpen] = useState(false);
+  const [tierOpen, setTierOpen] = useState(false);
+  const [reason, setReason] = useState("");
+  const [newTier, setNewTier] = useState(tiers.find((t) => t.id !== member.tierId)?.id ?? "");
+  const flash = params.get("synced") ?? (result?.ok ? result.message : null);
+  const shopify = useAppBridge();
+  useEffect(() => {
+    if (flash) shopify?.toast?.show(flash);
+  }, [flash, shopify]);
+
+  return (
+    <Page title={member.name} subtitle={member.email} backAction={{ content: "Members", url: "/app/members" }}>
+      <TitleBar title={member.name} />
+      <Layout>
+        <Layout.Section>
+          <BlockStack gap="400">
+            {flash && (
+              <Banner tone={/queued/i.test(flash) ? "info" : "success"}>
+                <p data-testid="sync-banner">{flash}</p>
+              </Banner>
+            )}
+            {result && !result.ok && <Banner tone="critical">{result.message}</Banner>}
+            {result?.movedTo && (
+              <Banner tone="success">
+                <a href={`/app/members/${result.movedTo}`}>Open the new membership</a>
+              </Banner>
+            )}
+            <Card>
+              <BlockStack gap="200">
+                <InlineStack gap="200">
+                  <Text as="h2" variant="headingMd">
+                    {member.tier}
+                  </Text>
+                  <Badge>{member.status}</Badge>
+                  <Badge tone={tone[member.syncState as keyof typeof tone]}>{`sync: ${member.syncState}`}</Badge>
+                </InlineStack>
+                <Text as="p">Expires {member.expiresAt}</Text>
+                <Text as="p">Recorded spend (12 months): ${member.spend.toFixed(2)}</Text>
+                {member.status === "active" && (
+                  <InlineStack gap="200">
+                    <Button onClick={() => setTierOpen(true)}>Change tier</Button>
+                    <Button tone="critical" onClick={() => setCancelOpen(true)}>
+                      Cancel membership
+                    </Button>
+                  </InlineStack>
+                )}
+              </BlockStack>
+            </Card>
+            <Card>
+              <BlockStack gap="200">
+                <Text as="h2" variant="headingMd">
+                  History
+                </Text>
+                {history.map((h) => (
+                  <Text as="p" key={h.id}>
+                    {h.startedAt}: enrolled in {h.tier} — {h.status}
+                    {h.endedAt ? ` on ${h.endedAt}${h.endReason ? ` (${h.endReason})` : ""}` : ""}
+                  </Text>
+                ))}
+              </BlockStack>
+            </Card>
+            <Card>
+              <BlockStack gap="200">
+                <Text as="h2" variant="headingMd">
+                  Platform sync
+                </Text>
+                {syncs.map((s) => (
+                  <BlockStack key={s.id} gap="100">
+                    <InlineStack gap="200">
+                      <Text as="span" fontWeight="semibold">
+                        {s.action}
+                      </Text>
+                      <Badge tone={tone[s.status as keyof typeof tone]}>{s.status}</Badge>
+                    </InlineStack>
+                    {s.attempts.map((a, i) => (
+                      <Text as="p" tone="subdued" key={i}>
+                        {a.at.replace("T", " ").slice(0, 19)} — {a.outcome}
+                        {a.httpStatus ? ` (HTTP ${a.httpStatus})` : ""}
+                        {a.error ? `: ${a.error}` : ""}
+                      </Text>
+                    ))}
+                  </BlockStack>
+                ))}
+              </BlockStack>
+            </Card>
+          </BlockStack>
+        </Layout.Section>
+      </Layout>
+
+      <Modal open={cancelOpen} onClose={() => setCancelOpen(false)} title="Cancel this membership?">
+        <Form method="post" onSubmit={() => setCancelOpen(false)}>
+          <Modal.Section>
+            <BlockStack gap="300">
+              <Text as="p">The membership ends now and the platform is updated through the sync queue.</Text>
+              <TextField label="Reason" name="reason" value={reason} onChange={setReason} autoComplete="off" />
+              <input type="hidden" name="intent" value="cancel" />
+              <InlineStack gap="200">
+                <Button submit tone="critical" loading={busy}>
+                  Cancel membership
+                </Button>
+                <Button onClick={() => setCancelOpen(false)}>Keep it</Button>
+              </InlineStack>
+            </BlockStack>
+          </Modal.Section>
+        </Form>
+      </Modal>
+
+      <Modal open={tierOpen} onClose={() => setTierOpen(false)} title="Change tier">
+        <Form method="post" onSubmit={() => setTierOpen(false)}>
+          <Modal.Section>
+            <BlockStack gap="300">
+              <Select label="New tier" name="tierId" value={newTier} onChange={setNewTier} options={tiers.filter((t) => t.id !== member.tierId).map((t) => ({ label: t.name, value: t.id }))} />
+              <input type="hidden" name="intent" value="change-tier" />
+              <InlineStack gap="200">
+                <Button submit variant="primary" loading={busy}>
+                  Change tier
+                </Button>
+                <Button onClick={() => setTierOpen(false)}>Cancel</Button>
+              </InlineStack>
+            </BlockStack>
+          </Modal.Section>
+        </Form>
+      </Modal>
+    </Page>
+  );
+}

@@ -1,0 +1,94 @@
+// Enrollment wizard, step 2: a summary, then submit. The selection comes from
+// the URL (a reload keeps it); the idempotency key in the form makes a double
+// submit create one enrollment.
+
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Banner, BlockStack, Button, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
+import { TitleBar } from "@shopify/app-bridge-react";
+import prisma from "~/db.server";
+import { enroll, recordedSpendCents } from "~/domain/enrollments.server";
+import { registerPlatformProcessors } from "~/integrations/processors.server";
+import { authenticate } from "~/shopify.server";
+
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const p = new URL(request.url).searchParams;
+  const selection = Object.fromEntries(["email", "firstName", "lastName", "platformId", "tierId"].map((k) => [k, p.get(k) ?? ""]));
+  const tier = await prisma.tier.findFirst({ where: { id: selection.tierId ?? "", shop: session.shop } });
+  const customer = selection.email ? await prisma.customer.findUnique({ where: { shop_email: { shop: session.shop, email: selection.email.toLowerCase() } } }) : null;
+  const spendCents = customer ? await recordedSpendCents(prisma, session.shop, customer.id) : 0;
+  return {
+    selection,
+    tier: tier && { id: tier.id, name: tier.name, initialCents: tier.initialPurchaseCents, months: tier.durationMonths, discount: tier.discountPercent },
+    spendCents,
+    idempotencyKey: crypto.randomUUID(),
+  };
+};
+
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  registerPlatformProcessors();
+  const form = Object.fromEntries(await request.formData()) as Record<string, string>;
+  const result = await enroll(prisma, session.shop, { ...form, platformId: form.platformId || undefined });
+  if (!result.ok) return result;
+  return redirect(`/app/members/${result.enrollmentId}?${new URLSearchParams({ synced: result.message })}`);
+};
+
+export default function Review() {
+  const { selection, tier, spendCents, idempotencyKey } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
+  const qualifies = tier ? spendCents >= tier.initialCents : false;
+  const back = `/app/members/new?${new URLSearchParams(selection as Record<string, string>)}`;
+  return (
+    <Page title="Review enrollment" backAction={{ content: "Change", url: back }}>
+      <TitleBar title="Review enrollment" />
+      <Layout>
+        <Layout.Section>
+          <Form method="post">
+            <Card>
+              <BlockStack gap="300">
+                {result && !result.ok && (
+                  <Banner tone="critical" title="Not enrolled">
+                    <BlockStack gap="100">
+                      {Object.values(result.errors).map((e) => (
+                        <p key={e}>{e}</p>
+                      ))}
+                      {result.existingEnrollmentId && <Link to={`/app/members/${result.existingEnrollmentId}`}>Open the member</Link>}
+                    </BlockStack>
+                  </Banner>
+                )}
+                {!tier && <Banner tone="critical">Choose a tier first.</Banner>}
+                <Text as="p">
+                  <strong>{`${selection.firstName} ${selection.lastName}`.trim() || "New customer"}</strong> · {selection.email}
+                </Text>
+                {tier && (
+                  <>
+                    <Text as="p">
+                      Tier <strong>{tier.name}</strong> for {tier.months} months, {tier.discount}% member discount.
+                    </Text>
+                    <Text as="p" tone={qualifies ? "success" : "caution"}>
+                      Recorded spend in the last 12 months: ${(spendCents / 100).toFixed(2)} —{" "}
+                      {qualifies ? "qualifies" : `below the $${(tier.initialCents / 100).toFixed(2)} initial purchase (you can still enroll)`}.
+                    </Text>
+                  </>
+                )}
+                {Object.entries(selection).map(([k, v]) => (
+                  <input key={k} type="hidden" name={k} value={v ?? ""} />
+                ))}
+                <input type="hidden" name="idempotencyKey" value={idempotencyKey} />
+                <InlineStack>
+                  <Button submit variant="primary" loading={busy} disabled={!tier}>
+                    Enroll
+                  </Button>
+                </InlineStack>
+              </BlockStack>
+            </Card>
+          </Form>
+        </Layout.Section>
+      </Layout>
+    </Page>
+  );
+}

@@ -1,0 +1,92 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Banner, BlockStack, Button, Card, Checkbox, FormLayout, Layout, Page, TextField } from "@shopify/polaris";
+import { TitleBar } from "@shopify/app-bridge-react";
+import { useState } from "react";
+import prisma from "~/db.server";
+import { getTier } from "~/domain/records.server";
+import { saveTier } from "~/domain/tiers.server";
+import { authenticate } from "~/shopify.server";
+
+export const loader = async ({ request, params }: LoaderFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  if (params.id === "new") {
+    const last = await prisma.tier.findFirst({ where: { shop: session.shop, active: true }, orderBy: { rank: "desc" }, select: { rank: true } });
+    return { tier: null, nextRank: (last?.rank ?? 0) + 1 };
+  }
+  const tier = await getTier(prisma, session.shop, params.id ?? "");
+  if (!tier) throw new Response("Tier not found", { status: 404 });
+  return { tier, nextRank: tier.rank };
+};
+
+export const action = async ({ request, params }: ActionFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const form = Object.fromEntries(await request.formData()) as Record<string, string>;
+  const result = await saveTier(prisma, session.shop, params.id === "new" ? undefined : params.id, form);
+  if (!result.ok) return { errors: result.errors, values: form };
+  return redirect(`/app/tiers?saved=${encodeURIComponent(result.id)}`);
+};
+
+export default function TierForm() {
+  const { tier, nextRank } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
+  const v = result?.values;
+  const [name, setName] = useState(v?.name ?? tier?.name ?? "");
+  const [annual, setAnnual] = useState(v?.annualThreshold ?? (tier ? String(tier.annualThresholdCents / 100) : ""));
+  const [initial, setInitial] = useState(v?.initialPurchase ?? (tier ? String(tier.initialPurchaseCents / 100) : ""));
+  const [months, setMonths] = useState(v?.durationMonths ?? String(tier?.durationMonths ?? 12));
+  const [rank, setRank] = useState(v?.rank ?? String(nextRank));
+  const [discount, setDiscount] = useState(v?.discountPercent ?? String(tier?.discountPercent ?? 10));
+  const [upgradable, setUpgradable] = useState(tier?.upgradable ?? true);
+  const [upgradeOnly, setUpgradeOnly] = useState(tier?.upgradeOnly ?? false);
+  const errors = result?.errors ?? {};
+  const title = tier ? `Edit ${tier.name}` : "New tier";
+
+  return (
+    <Page title={title} backAction={{ content: "Tiers", url: "/app/tiers" }}>
+      <TitleBar title={title} />
+      <Layout>
+        <Layout.Section>
+          <Form method="post">
+            <Card>
+              <BlockStack gap="400">
+                {errors.form && <Banner tone="critical">{errors.form}</Banner>}
+                <FormLayout>
+                  <TextField label="Name" name="name" value={name} onChange={setName} autoComplete="off" error={errors.name} />
+                  <FormLayout.Group>
+                    <TextField label="Annual spend threshold" name="annualThreshold" type="number" prefix="$" value={annual} onChange={setAnnual} autoComplete="off" error={errors.annualThreshold} />
+                    <TextField
+                      label="Initial purchase"
+                      name="initialPurchase"
+                      type="number"
+                      prefix="$"
+                      value={initial}
+                      onChange={setInitial}
+                      autoComplete="off"
+                      helpText="Leave empty for a twelfth of the annual threshold."
+                      error={errors.initialPurchase}
+                    />
+                  </FormLayout.Group>
+                  <FormLayout.Group>
+                    <TextField label="Duration (months)" name="durationMonths" type="number" value={months} onChange={setMonths} autoComplete="off" error={errors.durationMonths} />
+                    <TextField label="Rank (upgrade order)" name="rank" type="number" value={rank} onChange={setRank} autoComplete="off" error={errors.rank} />
+                    <TextField label="Member discount" name="discountPercent" type="number" suffix="%" value={discount} onChange={setDiscount} autoComplete="off" error={errors.discountPercent} />
+                  </FormLayout.Group>
+                  <Checkbox label="Members can upgrade from this tier" checked={upgradable} onChange={setUpgradable} />
+                  {upgradable && <input type="hidden" name="upgradable" value="true" />}
+                  <Checkbox label="Upgrade only (not open to new members)" checked={upgradeOnly} onChange={setUpgradeOnly} />
+                  {upgradeOnly && <input type="hidden" name="upgradeOnly" value="true" />}
+                </FormLayout>
+                <Button submit variant="primary" loading={busy}>
+                  Save tier
+                </Button>
+              </BlockStack>
+            </Card>
+          </Form>
+        </Layout.Section>
+      </Layout>
+    </Page>
+  );
+}
