@@ -1,33 +1,72 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
-import { BlockStack, Card, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
+import { Link, useLoaderData } from "@remix-run/react";
+import { Badge, BlockStack, Card, InlineGrid, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { TitleBar } from "@shopify/app-bridge-react";
 import prisma from "~/db.server";
-import { listTiers } from "~/domain/records.server";
+import { dashboard } from "~/domain/dashboard.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  const tiers = await listTiers(prisma, session.shop);
-  return { shop: session.shop, tierCount: tiers.length };
+  return { shop: session.shop, ...(await dashboard(prisma, session.shop)) };
 };
 
+function Figure({ label, value, testId }: { label: string; value: number; testId: string }) {
+  return (
+    <Card>
+      <BlockStack gap="100">
+        <Text as="h3" variant="headingSm" tone="subdued">
+          {label}
+        </Text>
+        <Text as="p" variant="heading2xl" data-testid={testId}>
+          {value}
+        </Text>
+      </BlockStack>
+    </Card>
+  );
+}
+
 export default function Index() {
-  const { shop, tierCount } = useLoaderData<typeof loader>();
+  const { shop, activeByTier, activeTotal, newThisMonth, expiringSoon, queue } = useLoaderData<typeof loader>();
   return (
     <Page title="Club Tiers">
       <TitleBar title="Club Tiers" />
       <Layout>
         <Layout.Section>
+          <InlineGrid columns={{ xs: 1, md: 3 }} gap="400">
+            <Figure label="Active members" value={activeTotal} testId="active-members" />
+            <Figure label="New this month" value={newThisMonth} testId="new-this-month" />
+            <Figure label="Expiring in the next 30 days" value={expiringSoon} testId="expiring-soon" />
+          </InlineGrid>
+        </Layout.Section>
+        <Layout.Section>
           <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
             <Card>
               <BlockStack gap="200">
                 <Text as="h2" variant="headingMd">
-                  Your club
+                  Members per tier
                 </Text>
-                <Text as="p" data-testid="tier-count">
-                  {tierCount === 1 ? "1 active tier" : `${tierCount} active tiers`} on {shop}
+                <Text as="p" tone="subdued" data-testid="tier-count">
+                  {activeByTier.length === 1 ? "1 active tier" : `${activeByTier.length} active tiers`} on {shop}
                 </Text>
+                {activeByTier.map((t) => (
+                  <InlineStack key={t.id} align="space-between">
+                    <Text as="span">{t.name}</Text>
+                    <Text as="span">{t.members}</Text>
+                  </InlineStack>
+                ))}
+              </BlockStack>
+            </Card>
+            <Card>
+              <BlockStack gap="200">
+                <Text as="h2" variant="headingMd">
+                  Platform sync
+                </Text>
+                <InlineStack gap="200">
+                  <Badge tone={queue.pending ? "attention" : "success"}>{`${queue.pending + queue.processing} pending`}</Badge>
+                  <Badge tone={queue.failed ? "critical" : "success"}>{`${queue.failed} failed`}</Badge>
+                </InlineStack>
+                <Link to="/app/queue">Open the sync queue</Link>
               </BlockStack>
             </Card>
           </InlineGrid>

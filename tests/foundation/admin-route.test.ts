@@ -34,7 +34,7 @@ describe("admin routes", () => {
       data: { shop: TEST_SHOP, name: "Gold", handle: "gold", rank: 1, annualThresholdCents: 0, initialPurchaseCents: 0, durationMonths: 12 },
     });
     const data = await homeLoader(args(await adminRequest("/app")));
-    expect(data).toEqual({ shop: TEST_SHOP, tierCount: 1 });
+    expect(data).toMatchObject({ shop: TEST_SHOP, activeByTier: [{ name: "Gold", members: 0 }], activeTotal: 0, queue: { pending: 0, failed: 0 } });
   });
 
   it("reject a session token signed with another secret", async () => {
