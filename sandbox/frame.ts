@@ -45,6 +45,12 @@ function adminPage(opts: FrameOptions, shop: string, path: string) {
     if (event.origin !== APP || !event.data) return;
     if (event.data.type === "app-state") {
       document.getElementById("title").textContent = event.data.title || "";
+      // Keep the admin URL on the app's current page, so a reload stays there
+      // (the admin then opens that page with a fresh session token).
+      const appUrl = new URL(event.data.path, APP);
+      for (const p of ["embedded", "id_token", "shop", "host", "locale", "hmac", "timestamp", "session"]) appUrl.searchParams.delete(p);
+      const sub = appUrl.pathname.startsWith("/app") ? appUrl.pathname.slice(4) : appUrl.pathname;
+      history.replaceState(null, "", "/admin/" + ${JSON.stringify(shop)} + sub + appUrl.search);
       nav.replaceChildren(...event.data.links.map((link) => {
         const a = document.createElement("a");
         a.href = "#"; a.textContent = link.label; a.dataset.href = link.href;
@@ -79,7 +85,7 @@ export async function startFrameServer(opts: FrameOptions): Promise<{ url: strin
     const m = /^\/admin\/([^/]+)(\/.*)?$/.exec(url.pathname);
     if (m && opts.shops.some((s) => s.domain === m[1])) {
       res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
-      return res.end(adminPage(opts, m[1]!, `/app${m[2] && m[2] !== "/" ? m[2] : ""}`));
+      return res.end(adminPage(opts, m[1]!, `/app${m[2] && m[2] !== "/" ? m[2] : ""}${url.search}`));
     }
     if (url.pathname === "/") {
       res.writeHead(302, { Location: `/admin/${opts.shops[0]!.domain}` });

@@ -18,8 +18,8 @@ function Figure({ label, value, testId }: { label: string; value: number; testId
         <Text as="h3" variant="headingSm" tone="subdued">
           {label}
         </Text>
-        <Text as="p" variant="heading2xl" data-testid={testId}>
-          {value}
+        <Text as="p" variant="heading2xl">
+          <span data-testid={testId}>{value}</span>
         </Text>
       </BlockStack>
     </Card>
@@ -46,8 +46,10 @@ export default function Index() {
                 <Text as="h2" variant="headingMd">
                   Members per tier
                 </Text>
-                <Text as="p" tone="subdued" data-testid="tier-count">
-                  {activeByTier.length === 1 ? "1 active tier" : `${activeByTier.length} active tiers`} on {shop}
+                <Text as="p" tone="subdued">
+                  <span data-testid="tier-count">
+                    {activeByTier.length === 1 ? "1 active tier" : `${activeByTier.length} active tiers`} on {shop}
+                  </span>
                 </Text>
                 {activeByTier.map((t) => (
                   <InlineStack key={t.id} align="space-between">

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Button, Card, InlineStack, Layout, Modal, Page, Select, Text, TextField } from "@shopify/polaris";
 import { TitleBar, useAppBridge } from "@shopify/app-bridge-react";
 import { useEffect, useState } from "react";
@@ -83,7 +83,7 @@ export default function Member() {
             {result && !result.ok && <Banner tone="critical">{result.message}</Banner>}
             {result?.movedTo && (
               <Banner tone="success">
-                <a href={`/app/members/${result.movedTo}`}>Open the new membership</a>
+                <Link to={`/app/members/${result.movedTo}`}>Open the new membership</Link>
               </Banner>
             )}
             <Card>

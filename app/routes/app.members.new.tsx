@@ -37,7 +37,12 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 };
 
 export default function NewMember() {
-  const { q, results, searchError, selected, tiers } = useLoaderData<typeof loader>();
+  const data = useLoaderData<typeof loader>();
+  // Choosing a search result changes the URL: start the form afresh from it.
+  return <NewMemberForm key={JSON.stringify(data.selected)} {...data} />;
+}
+
+function NewMemberForm({ q, results, searchError, selected, tiers }: ReturnType<typeof useLoaderData<typeof loader>>) {
   const [query, setQuery] = useState(q);
   const [email, setEmail] = useState(selected.email ?? "");
   const [firstName, setFirst] = useState(selected.firstName ?? "");

@@ -19,7 +19,10 @@ describe("embedded admin", () => {
     await page.goto(sandbox.url);
     const frame = app(page);
     await frame.getByRole("heading", { name: "Club Tiers" }).first().waitFor();
-    await expect(frame.getByText(/active tiers? on club-tiers-demo\.myshopify\.com/).textContent()).resolves.toMatch(/3 active tiers/);
+    // The seed has 3 tiers; other browser tests may have added one.
+    const tiers = await frame.getByTestId("tier-count").textContent();
+    expect(Number(/(\d+) active tiers on club-tiers-demo\.myshopify\.com/.exec(tiers ?? "")?.[1])).toBeGreaterThanOrEqual(3);
+    await frame.getByText("Members per tier").waitFor();
 
     // App Bridge's part, played by the sandbox stub: nav and title reach the admin frame.
     const nav = page.locator("#app-nav a");
