@@ -76,7 +76,7 @@ describe("enrollment", () => {
 });
 
 describe("tiers", () => {
-  it("creates a tier, shows a validation error beside its field, edits and deactivates it", async () => {
+  it("creates a tier, shows a validation error beside its field, edits it and deactivates it", async () => {
     const { page, frame } = await open(sandbox.shops.shopify, "/tiers/new");
     await frame.getByLabel("Name").fill("Platinum");
     await frame.getByLabel("Annual spend threshold").fill("1000");
@@ -89,6 +89,10 @@ describe("tiers", () => {
     await frame.getByRole("button", { name: "Save tier" }).click();
     await frame.getByRole("link", { name: "Platinum", exact: true }).waitFor();
     await screenshot(page, "tiers-list");
+    await frame.getByRole("link", { name: "Platinum", exact: true }).click();
+    await frame.getByLabel("Member discount").fill("20");
+    await frame.getByRole("button", { name: "Save tier" }).click();
+    await frame.getByRole("cell", { name: "20%" }).waitFor();
     await frame.getByRole("button", { name: "Deactivate Platinum" }).click();
     await expect.poll(() => frame.getByRole("button", { name: "Activate Platinum" }).count()).toBe(1);
     await page.close();
