@@ -6,58 +6,22 @@
 // Each submit goes through the real route action with real authentication
 // (a signed session token), against the fake platforms over HTTP.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
-import pg from "pg";
-import { runPrisma } from "../scripts/db.mjs";
 import { createFakeCommerce7 } from "../sandbox/fakes/commerce7";
 import { createFakeShopifyAdmin } from "../sandbox/fakes/shopify-admin";
+import { arg, pct, scratchDatabase } from "./support";
 
-const ROOT = resolve(import.meta.dirname, "..");
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
 const SAMPLES = Number(arg("samples", "100"));
 const MEMBERS = Number(arg("members", "100000"));
-const DB = arg("db", "sqlite");
-const PG_URL = process.env.BENCH_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
-const pct = (v: number[], p: number) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor((p / 100) * v.length))] ?? NaN;
-
-async function scratchDb(): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (DB !== "pg") {
-    mkdirSync(join(ROOT, "tmp/bench"), { recursive: true });
-    const file = join(ROOT, "tmp/bench", `enroll-${Date.now()}.sqlite`);
-    return { url: `file:${file}`, drop: async () => rmSync(file, { force: true }) };
-  }
-  const name = `clubtiers_bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const u = new URL(PG_URL);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const a = new pg.Client({ connectionString: PG_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await a.end();
-    },
-  };
-}
+const DB = arg("db", "sqlite") === "pg" ? "pg" : "sqlite";
 
 const C7 = "bench-c7.myshopify.com";
 const SHOPIFY = "bench-shopify.myshopify.com";
 const TENANT = { tenantId: "bench", appId: "app", appSecret: "secret" };
 
-const db_ = await scratchDb();
+const db_ = await scratchDatabase(DB, "enroll");
 const c7 = await createFakeCommerce7({ tenants: [TENANT] });
 const shopify = await createFakeShopifyAdmin({ shops: [{ domain: SHOPIFY, accessToken: "shpat_bench" }] });
 try {
-  runPrisma(["migrate", "deploy"], db_.url, { quiet: true });
   const { API_KEY, API_SECRET_KEY } = await import("@shopify/shopify-api/test-helpers");
   Object.assign(process.env, {
     NODE_ENV: "production",

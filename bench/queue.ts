@@ -10,26 +10,12 @@
 // (BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432/test).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
-import pg from "pg";
-import { runPrisma } from "../scripts/db.mjs";
+import { ROOT, arg, pct, scratchDatabase } from "./support";
 
-const ROOT = resolve(import.meta.dirname, "..");
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
 const ITEMS = Number(arg("items", "20000"));
 const DB = arg("db", "both");
 const CONCURRENCY = Number(arg("concurrency", "4"));
-const PG_URL = process.env.BENCH_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
-
-function pct(values: number[], p: number) {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-}
+const args = process.argv.slice(2);
 
 async function measure(url: string) {
   process.env.DATABASE_URL = url;
@@ -101,35 +87,12 @@ async function measure(url: string) {
 }
 
 async function child(provider: "sqlite" | "pg") {
-  let url: string;
-  let cleanup = async () => {};
-  if (provider === "sqlite") {
-    mkdirSync(join(ROOT, "tmp/bench"), { recursive: true });
-    const file = join(ROOT, "tmp/bench", `queue-${Date.now()}.sqlite`);
-    url = `file:${file}`;
-    cleanup = async () => rmSync(file, { force: true });
-  } else {
-    const name = `clubtiers_bench_${Date.now().toString(36)}`;
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
-    const u = new URL(PG_URL);
-    u.pathname = `/${name}`;
-    url = u.toString();
-    cleanup = async () => {
-      const a = new pg.Client({ connectionString: PG_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await a.end();
-    };
-  }
+  const { url, drop } = await scratchDatabase(provider, "queue");
   try {
-    runPrisma(["migrate", "deploy"], url, { quiet: true });
     const r = await measure(url);
     console.log(JSON.stringify({ provider, ...r }));
   } finally {
-    await cleanup();
+    await drop();
   }
 }
 

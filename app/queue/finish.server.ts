@@ -131,34 +131,8 @@ export class SuccessBatcher {
 }
 
 export async function recordSuccess(db: Db, item: QueueItem, out: ProcessorResult, info: AttemptInfo): Promise<boolean> {
-  return db.$transaction(async (tx) => {
-    const now = new Date();
-    const { count } = await tx.crmSyncQueue.updateMany({
-      where: held(item),
-      data: {
-        status: "completed",
-        completedAt: now,
-        attempts: { increment: 1 },
-        result: out.result ? JSON.stringify(out.result) : null,
-        lastError: null,
-        lockedBy: null,
-        leaseUntil: null,
-      },
-    });
-    if (count === 0) return false;
-    await attemptRow(tx, item, item.attempts + 1, "success", info);
-    if (item.enrollmentId && out.enrollment && "platformMembershipId" in out.enrollment) {
-      await tx.enrollment.updateMany({
-        where: { id: item.enrollmentId, shop: item.shop },
-        data: { platformMembershipId: out.enrollment.platformMembershipId ?? null },
-      });
-    }
-    if (out.customer?.platformId) {
-      await tx.customer.updateMany({ where: { id: item.customerId, shop: item.shop, platformId: null }, data: { platformId: out.customer.platformId } });
-    }
-    await refreshSyncState(tx, item);
-    return true;
-  });
+  const [held] = await recordSuccesses(db, [{ item, out, info }]);
+  return held ?? false;
 }
 
 /** A retryable failure: one attempt used; pending again after `delayMs`, or failed when none are left. */

@@ -7,7 +7,7 @@ import prisma, { dbProvider } from "~/db.server";
 import { queueCrmSync } from "~/queue/enqueue.server";
 import { Worker } from "~/queue/worker.server";
 import { ROOT } from "../support/databases";
-import { registerConverging, seedMember, startPlatform, type Platform } from "./support";
+import { registerConverging, seedMember, startPlatform, until, type Platform } from "./support";
 
 let platform: Platform;
 const children: ChildProcess[] = [];
@@ -41,15 +41,6 @@ function startChild(env: Record<string, string>): Promise<ChildProcess> {
   });
 }
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe("crash safety", () => {
   it("kill -9 mid-item: another worker completes it within lease + poll interval, with one effective remote change", async () => {

@@ -9,7 +9,7 @@ import { discard, retryAllFailed, retryNow } from "~/queue/manual.server";
 import { clearProcessors, registerProcessor } from "~/queue/registry";
 import { pruneCompleted, queueStats } from "~/queue/stats.server";
 import { Worker } from "~/queue/worker.server";
-import { registerConverging, seedMember, startPlatform, type Platform } from "./support";
+import { registerConverging, seedMember, startPlatform, until, type Platform } from "./support";
 
 const SHOP = "queue.myshopify.com";
 let platform: Platform;
@@ -46,15 +46,6 @@ async function enqueueAdd(shop = SHOP, extra: { maxAttempts?: number } = {}) {
   return { customer, enrollment, tier, id: q.id };
 }
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const item = (id: string) => prisma.crmSyncQueue.findUniqueOrThrow({ where: { id } });
 

@@ -88,3 +88,14 @@ export async function seedMember(db: Db, shop = "queue.myshopify.com", tierHandl
   const enrollment = await db.enrollment.create({ data: { shop, customerId: customer.id, tierId: tier.id, expiresAt: new Date(Date.now() + 1e10) } });
   return { tier, customer, enrollment };
 }
+
+/** Polls `fn` until `ok` holds (real time; throws with the last value after `timeoutMs`). */
+export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
