@@ -4,10 +4,15 @@
 // If the fence moved (the lease expired and someone else took the item), the
 // stale worker records nothing: it returns false and the caller logs it.
 import type { Db, Tx } from "../db.server";
+import { dbProvider } from "../db.server";
+import { sql } from "./sql.server";
 import type { ProcessorResult } from "./registry";
 import type { AttemptOutcome, QueueItem } from "./types";
 
 export type AttemptInfo = { workerId: string; startedAt: Date; durationMs: number; httpStatus?: number; error?: string };
+
+// VALUES lists carry untyped parameters; PostgreSQL needs the fence cast to compare it.
+const castInt = (expr: string) => (dbProvider === "postgresql" ? `CAST(${expr} AS INTEGER)` : expr);
 
 const held = (item: QueueItem) => ({ id: item.id, fence: item.fence, status: "processing" });
 
@@ -50,22 +55,21 @@ export async function recordSuccesses(db: Db, entries: Success[]): Promise<boole
   if (entries.length === 0) return [];
   return db.$transaction(async (tx) => {
     const now = new Date();
-    const held: boolean[] = [];
-    for (const { item, out } of entries) {
-      const { count } = await tx.crmSyncQueue.updateMany({
-        where: { id: item.id, fence: item.fence, status: "processing" },
-        data: {
-          status: "completed",
-          completedAt: now,
-          attempts: { increment: 1 },
-          result: out.result ? JSON.stringify(out.result) : null,
-          lastError: null,
-          lockedBy: null,
-          leaseUntil: null,
-        },
-      });
-      held.push(count === 1);
-    }
+    // One fenced UPDATE for the whole group: a row changes only if this worker
+    // still holds it (same id, same fence, still processing).
+    const values = entries.map((_, i) => `($${i * 3 + 2}, $${i * 3 + 3}, $${i * 3 + 4})`).join(", ");
+    const params = entries.flatMap(({ item, out }) => [item.id, item.fence, out.result ? JSON.stringify(out.result) : null]);
+    const updated = await tx.$queryRawUnsafe<{ id: string }[]>(
+      sql(`WITH v(id, fence, result) AS (VALUES ${values})
+       UPDATE "CrmSyncQueue" SET status = 'completed', "completedAt" = $1, attempts = attempts + 1, result = v.result,
+         "lastError" = NULL, "lockedBy" = NULL, "leaseUntil" = NULL, "updatedAt" = $1
+       FROM v WHERE "CrmSyncQueue".id = v.id AND "CrmSyncQueue".fence = ${castInt("v.fence")} AND "CrmSyncQueue".status = 'processing'
+       RETURNING "CrmSyncQueue".id`),
+      now,
+      ...params,
+    );
+    const ok = new Set(updated.map((r) => String(r.id)));
+    const held = entries.map(({ item }) => ok.has(item.id));
     const kept = entries.filter((_, i) => held[i]);
     if (kept.length) {
       await tx.syncAttempt.createMany({
