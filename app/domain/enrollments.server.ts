@@ -15,6 +15,7 @@ import { env } from "../env.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { processNow } from "../queue/inline.server";
 import { addMonths } from "./dates";
+import { newMemberRefusal, tierChangeRefusal } from "./tiers";
 
 export const enrollInput = z.object({
   idempotencyKey: z.string().min(8).max(100),
@@ -44,7 +45,7 @@ export async function recordedSpendCents(db: Db | Tx, shop: string, customerId: 
   return agg._sum.amountCents ?? 0;
 }
 
-/** Tiers a new member can join: active and not upgrade-only, in upgrade order. */
+/** Tiers a new member can join (see newMemberRefusal), in upgrade order. */
 export function openTiers(db: Db, shop: string) {
   return db.tier.findMany({ where: { shop, active: true, upgradeOnly: false }, orderBy: { rank: "asc" } });
 }
@@ -70,8 +71,8 @@ export async function enroll(db: Db, shop: string, raw: unknown, opts: { inlineD
   if (again) return { ok: true, enrollmentId: again.id, sync: again.syncState === "synced" ? "synced" : "queued", message: syncMessage(crm, again.syncState === "synced" ? "synced" : "queued"), duplicate: true };
 
   const tier = await db.tier.findFirst({ where: { id: input.tierId, shop } });
-  if (!tier || !tier.active) return { ok: false, errors: { tierId: "Choose an active tier" } };
-  if (tier.upgradeOnly) return { ok: false, errors: { tierId: `${tier.name} is reached by upgrading only; choose another tier` } };
+  const refusal = newMemberRefusal(tier);
+  if (refusal || !tier) return { ok: false, errors: { tierId: refusal ?? "Choose an active tier" } };
 
   let created: { enrollmentId: string; queueId: string };
   try {
@@ -174,9 +175,11 @@ export async function changeTier(db: Db, shop: string, enrollmentId: string, new
   const result = await db.$transaction(async (tx) => {
     const current = await tx.enrollment.findFirst({ where: { id: enrollmentId, shop, status: "active" } });
     if (!current) return { ok: false as const, message: "This membership is not active." };
-    const tier = await tx.tier.findFirst({ where: { id: newTierId, shop, active: true } });
+    const from = await tx.tier.findFirstOrThrow({ where: { id: current.tierId, shop } });
+    const tier = await tx.tier.findFirst({ where: { id: newTierId, shop } });
     if (!tier) return { ok: false as const, message: "Choose an active tier." };
-    if (tier.id === current.tierId) return { ok: false as const, message: "The member is already in this tier." };
+    const refusal = tierChangeRefusal(from, tier);
+    if (refusal) return { ok: false as const, message: refusal };
     await tx.enrollment.update({ where: { id: current.id }, data: { status: "upgraded", endedAt: now, endReason: `Moved to ${tier.name}` } });
     const renewed = addMonths(now, tier.durationMonths);
     const next = await tx.enrollment.create({

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { Db } from "../db.server";
 import { recordedSpendCents } from "./enrollments.server";
+import { tierChangeRefusal } from "./tiers";
 
 export const listQuery = z.object({
   q: z.string().trim().max(200).default(""),
@@ -86,7 +87,9 @@ export async function memberDetail(db: Db, shop: string, enrollmentId: string) {
     db.enrollment.findMany({ where: { shop, customerId }, include: { tier: { select: { name: true } } }, orderBy: { createdAt: "asc" } }),
     db.crmSyncQueue.findMany({ where: { shop, customerId }, include: { attemptsLog: { orderBy: { startedAt: "asc" } } }, orderBy: { createdAt: "asc" } }),
     recordedSpendCents(db, shop, customerId),
-    db.tier.findMany({ where: { shop, active: true }, orderBy: { rank: "asc" }, select: { id: true, name: true } }),
+    db.tier.findMany({ where: { shop, active: true }, orderBy: { rank: "asc" }, select: { id: true, name: true, rank: true, active: true } }),
   ]);
-  return { enrollment, history, items, spendCents, tiers };
+  // Only the tiers the member may move to (same rule changeTier enforces).
+  const moveTargets = tiers.filter((t) => tierChangeRefusal(enrollment.tier, t) === null).map((t) => ({ id: t.id, name: t.name }));
+  return { enrollment, history, items, spendCents, tiers: moveTargets };
 }

@@ -8,7 +8,7 @@
 
 import type { Db, Tx } from "../db.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
-import { handleFor, parseTierForm, toCents, type TierFieldErrors } from "./tiers";
+import { handleFor, parseTierForm, type TierFieldErrors } from "./tiers";
 
 export const DISCOUNT_ORDERING_KEY = "shop-discount";
 
@@ -51,19 +51,10 @@ export async function saveTier(db: Db, shop: string, id: string | undefined, for
   try {
     const tier = await db.$transaction(async (tx) => {
       if (id && !(await tx.tier.findFirst({ where: { id, shop }, select: { id: true } }))) throw new NotFound();
-      const data = {
-        name: t.name,
-        rank: t.rank,
-        annualThresholdCents: toCents(t.annualThreshold),
-        initialPurchaseCents: toCents(t.initialPurchase),
-        durationMonths: t.durationMonths,
-        discountPercent: t.discountPercent,
-        upgradable: t.upgradable,
-        upgradeOnly: t.upgradeOnly,
-      };
+      // `t` is exactly the tier's editable columns, money already in cents.
       const saved = id
-        ? await tx.tier.update({ where: { id }, data })
-        : await tx.tier.create({ data: { ...data, shop, handle: await uniqueHandle(tx, shop, t.name) } });
+        ? await tx.tier.update({ where: { id }, data: t })
+        : await tx.tier.create({ data: { ...t, shop, handle: await uniqueHandle(tx, shop, t.name) } });
       await enqueueDiscount(tx, shop, saved);
       return saved;
     });

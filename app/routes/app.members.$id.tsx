@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 import prisma from "~/db.server";
 import { cancelMembership, changeTier } from "~/domain/enrollments.server";
 import { memberDetail } from "~/domain/members.server";
+import { formatCents } from "~/domain/money";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request, params }: LoaderFunctionArgs) => {
@@ -23,7 +24,7 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
       status: enrollment.status,
       syncState: enrollment.syncState,
       expiresAt: enrollment.expiresAt.toISOString().slice(0, 10),
-      spend: spendCents / 100,
+      spend: formatCents(spendCents),
     },
     history: history.map((h) => ({ id: h.id, tier: h.tier.name, status: h.status, startedAt: h.startedAt.toISOString().slice(0, 10), endedAt: h.endedAt?.toISOString().slice(0, 10) ?? null, endReason: h.endReason })),
     syncs: items.map((q) => ({
@@ -62,7 +63,7 @@ export default function Member() {
   const [cancelOpen, setCancelOpen] = useState(false);
   const [tierOpen, setTierOpen] = useState(false);
   const [reason, setReason] = useState("");
-  const [newTier, setNewTier] = useState(tiers.find((t) => t.id !== member.tierId)?.id ?? "");
+  const [newTier, setNewTier] = useState(tiers[0]?.id ?? "");
   const flash = params.get("synced") ?? (result?.ok ? result.message : null);
   const shopify = useAppBridge();
   useEffect(() => {
@@ -96,10 +97,12 @@ export default function Member() {
                   <Badge tone={tone[member.syncState as keyof typeof tone]}>{`sync: ${member.syncState}`}</Badge>
                 </InlineStack>
                 <Text as="p">Expires {member.expiresAt}</Text>
-                <Text as="p">Recorded spend (12 months): ${member.spend.toFixed(2)}</Text>
+                <Text as="p">Recorded spend (12 months): {member.spend}</Text>
                 {member.status === "active" && (
                   <InlineStack gap="200">
-                    <Button onClick={() => setTierOpen(true)}>Change tier</Button>
+                    <Button onClick={() => setTierOpen(true)} disabled={tiers.length === 0}>
+                      Change tier
+                    </Button>
                     <Button tone="critical" onClick={() => setCancelOpen(true)}>
                       Cancel membership
                     </Button>
@@ -170,7 +173,7 @@ export default function Member() {
         <Form method="post" onSubmit={() => setTierOpen(false)}>
           <Modal.Section>
             <BlockStack gap="300">
-              <Select label="New tier" name="tierId" value={newTier} onChange={setNewTier} options={tiers.filter((t) => t.id !== member.tierId).map((t) => ({ label: t.name, value: t.id }))} />
+              <Select label="New tier" name="tierId" value={newTier} onChange={setNewTier} options={tiers.map((t) => ({ label: t.name, value: t.id }))} />
               <input type="hidden" name="intent" value="change-tier" />
               <InlineStack gap="200">
                 <Button submit variant="primary" loading={busy}>

@@ -7,6 +7,7 @@ import { TitleBar } from "@shopify/app-bridge-react";
 import { useState } from "react";
 import prisma from "~/db.server";
 import { openTiers } from "~/domain/enrollments.server";
+import { formatCents } from "~/domain/money";
 import { searchPlatformCustomers } from "~/integrations/customers.server";
 import { authenticate } from "~/shopify.server";
 
@@ -32,7 +33,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     results,
     searchError,
     selected: Object.fromEntries(["email", "firstName", "lastName", "platformId", "tierId"].map((k) => [k, url.searchParams.get(k) ?? ""])),
-    tiers: tiers.map((t) => ({ id: t.id, name: t.name, initial: t.initialPurchaseCents / 100 })),
+    tiers: tiers.map((t) => ({ id: t.id, name: t.name, initial: formatCents(t.initialPurchaseCents) })),
   };
 };
 
@@ -102,7 +103,7 @@ function NewMemberForm({ q, results, searchError, selected, tiers }: ReturnType<
                       name="tierId"
                       value={tierId}
                       onChange={setTierId}
-                      options={tiers.map((t) => ({ label: `${t.name} (initial purchase $${t.initial.toFixed(2)})`, value: t.id }))}
+                      options={tiers.map((t) => ({ label: `${t.name} (initial purchase ${t.initial})`, value: t.id }))}
                     />
                   </FormLayout>
                   <InlineStack>

@@ -9,6 +9,8 @@ import { Banner, BlockStack, Button, Card, InlineStack, Layout, Page, Text } fro
 import { TitleBar } from "@shopify/app-bridge-react";
 import prisma from "~/db.server";
 import { enroll, recordedSpendCents } from "~/domain/enrollments.server";
+import { formatCents } from "~/domain/money";
+import { qualifies } from "~/domain/tiers";
 import { registerPlatformProcessors } from "~/integrations/processors.server";
 import { authenticate } from "~/shopify.server";
 
@@ -40,7 +42,7 @@ export default function Review() {
   const { selection, tier, spendCents, idempotencyKey } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
-  const qualifies = tier ? spendCents >= tier.initialCents : false;
+  const qualifiesForTier = tier ? qualifies(spendCents, { initialPurchaseCents: tier.initialCents }) : false;
   const back = `/app/members/new?${new URLSearchParams(selection as Record<string, string>)}`;
   return (
     <Page title="Review enrollment" backAction={{ content: "Change", url: back }}>
@@ -69,9 +71,9 @@ export default function Review() {
                     <Text as="p">
                       Tier <strong>{tier.name}</strong> for {tier.months} months, {tier.discount}% member discount.
                     </Text>
-                    <Text as="p" tone={qualifies ? "success" : "caution"}>
-                      Recorded spend in the last 12 months: ${(spendCents / 100).toFixed(2)} —{" "}
-                      {qualifies ? "qualifies" : `below the $${(tier.initialCents / 100).toFixed(2)} initial purchase (you can still enroll)`}.
+                    <Text as="p" tone={qualifiesForTier ? "success" : "caution"}>
+                      Recorded spend in the last 12 months: {formatCents(spendCents)} —{" "}
+                      {qualifiesForTier ? "qualifies" : `below the ${formatCents(tier.initialCents)} initial purchase (you can still enroll)`}.
                     </Text>
                   </>
                 )}

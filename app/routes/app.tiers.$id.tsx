@@ -5,6 +5,7 @@ import { Banner, BlockStack, Button, Card, Checkbox, FormLayout, Layout, Page, T
 import { TitleBar } from "@shopify/app-bridge-react";
 import { useState } from "react";
 import prisma from "~/db.server";
+import { centsToField } from "~/domain/money";
 import { getTier } from "~/domain/records.server";
 import { saveTier } from "~/domain/tiers.server";
 import { authenticate } from "~/shopify.server";
@@ -34,8 +35,8 @@ export default function TierForm() {
   const busy = useNavigation().state !== "idle";
   const v = result?.values;
   const [name, setName] = useState(v?.name ?? tier?.name ?? "");
-  const [annual, setAnnual] = useState(v?.annualThreshold ?? (tier ? String(tier.annualThresholdCents / 100) : ""));
-  const [initial, setInitial] = useState(v?.initialPurchase ?? (tier ? String(tier.initialPurchaseCents / 100) : ""));
+  const [annual, setAnnual] = useState(v?.annualThreshold ?? centsToField(tier?.annualThresholdCents));
+  const [initial, setInitial] = useState(v?.initialPurchase ?? centsToField(tier?.initialPurchaseCents));
   const [months, setMonths] = useState(v?.durationMonths ?? String(tier?.durationMonths ?? 12));
   const [rank, setRank] = useState(v?.rank ?? String(nextRank));
   const [discount, setDiscount] = useState(v?.discountPercent ?? String(tier?.discountPercent ?? 10));
@@ -56,11 +57,12 @@ export default function TierForm() {
                 <FormLayout>
                   <TextField label="Name" name="name" value={name} onChange={setName} autoComplete="off" error={errors.name} />
                   <FormLayout.Group>
-                    <TextField label="Annual spend threshold" name="annualThreshold" type="number" prefix="$" value={annual} onChange={setAnnual} autoComplete="off" error={errors.annualThreshold} />
+                    <TextField label="Annual spend threshold" name="annualThreshold" type="text" inputMode="decimal" prefix="$" value={annual} onChange={setAnnual} autoComplete="off" error={errors.annualThreshold} />
                     <TextField
                       label="Initial purchase"
                       name="initialPurchase"
-                      type="number"
+                      type="text"
+                      inputMode="decimal"
                       prefix="$"
                       value={initial}
                       onChange={setInitial}

@@ -3,6 +3,7 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Button, Card, EmptyState, IndexTable, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { TitleBar } from "@shopify/app-bridge-react";
 import prisma from "~/db.server";
+import { formatCents } from "~/domain/money";
 import { moveTier, setTierActive, tierRows } from "~/domain/tiers.server";
 import { authenticate } from "~/shopify.server";
 
@@ -16,8 +17,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
       rank: t.rank,
       active: t.active,
       upgradeOnly: t.upgradeOnly,
-      annual: t.annualThresholdCents / 100,
-      initial: t.initialPurchaseCents / 100,
+      annual: formatCents(t.annualThresholdCents),
+      initial: formatCents(t.initialPurchaseCents),
       months: t.durationMonths,
       discount: t.discountPercent,
     })),
@@ -39,8 +40,6 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   }
   return { error: "Unknown action" };
 };
-
-const money = (n: number) => n.toLocaleString("en-US", { style: "currency", currency: "USD" });
 
 export default function Tiers() {
   const { tiers } = useLoaderData<typeof loader>();
@@ -73,8 +72,8 @@ export default function Tiers() {
                         </Button>{" "}
                         {t.upgradeOnly && <Badge>Upgrade only</Badge>}
                       </IndexTable.Cell>
-                      <IndexTable.Cell>{money(t.annual)}</IndexTable.Cell>
-                      <IndexTable.Cell>{money(t.initial)}</IndexTable.Cell>
+                      <IndexTable.Cell>{t.annual}</IndexTable.Cell>
+                      <IndexTable.Cell>{t.initial}</IndexTable.Cell>
                       <IndexTable.Cell>{t.months} months</IndexTable.Cell>
                       <IndexTable.Cell>{t.discount}%</IndexTable.Cell>
                       <IndexTable.Cell>{t.active ? <Badge tone="success">Active</Badge> : <Badge>Inactive</Badge>}</IndexTable.Cell>

@@ -185,6 +185,27 @@ describe("rules", () => {
   });
 });
 
+describe("tier changes follow the tier rules", () => {
+  it("a member of a tier that is not upgradable cannot be moved up; nothing is written or queued", async () => {
+    const { response } = await submit(SHOPIFY_SHOP, { email: "stay@example.com" });
+    const id = redirectTarget(response).pathname.split("/").pop()!;
+    const silver = await app.prisma.tier.findFirstOrThrow({ where: { shop: SHOPIFY_SHOP, handle: "silver" } });
+    const gold = await app.prisma.tier.findFirstOrThrow({ where: { shop: SHOPIFY_SHOP, handle: "gold" } });
+    await app.prisma.tier.update({ where: { id: silver.id }, data: { upgradable: false } });
+    try {
+      const page = await app.member.loader(app.auth.routeArgs(await app.auth.adminGet(SHOPIFY_SHOP, `/app/members/${id}`), { id }));
+      expect(page.tiers).toEqual([]); // the modal offers no tier the member may not move to
+      const queued = await app.prisma.crmSyncQueue.count({ where: { shop: SHOPIFY_SHOP } });
+      const change = await app.member.action(app.auth.routeArgs(await app.auth.adminPost(SHOPIFY_SHOP, `/app/members/${id}`, { intent: "change-tier", tierId: gold.id }), { id }));
+      expect(change).toMatchObject({ ok: false, message: "Members of silver can't be upgraded (the tier is not upgradable)." });
+      expect(await app.prisma.enrollment.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "active", tierId: silver.id });
+      expect(await app.prisma.crmSyncQueue.count({ where: { shop: SHOPIFY_SHOP } })).toBe(queued);
+    } finally {
+      await app.prisma.tier.update({ where: { id: silver.id }, data: { upgradable: true } });
+    }
+  });
+});
+
 describe("member actions reach the platform", () => {
   it("change tier, then cancel, on Commerce7", async () => {
     const { response, email } = await submit(C7_SHOP);
