@@ -6,12 +6,15 @@
 // finishes or releases what it holds, then the process exits.
 import prisma from "./db.server";
 import { env } from "./env.server";
+import { expireLapsedMemberships } from "./domain/expiry.server";
 import { registerPlatformProcessors } from "./integrations/processors.server";
+import { PeriodicJob } from "./jobs.server";
 import { queueLog } from "./queue/log.server";
 import { Worker } from "./queue/worker.server";
 
 declare global {
   var __clubTiersWorker: Worker | undefined;
+  var __clubTiersExpiry: PeriodicJob | undefined;
 }
 
 export function startBackgroundWork() {
@@ -29,9 +32,19 @@ export function startBackgroundWork() {
   worker.start();
   queueLog("info", "worker_started", { worker: worker.id, concurrency: env.QUEUE_CONCURRENCY });
 
+  // Expiry runs in every instance that runs a worker: it is safe to overlap
+  // (see expiry.server.ts), so no leader election is needed.
+  const expiry =
+    env.MEMBERSHIP_EXPIRY_INTERVAL_MS > 0
+      ? new PeriodicJob("membership_expiry", env.MEMBERSHIP_EXPIRY_INTERVAL_MS, () => expireLapsedMemberships(prisma))
+      : undefined;
+  globalThis.__clubTiersExpiry = expiry;
+  expiry?.start();
+
   const shutdown = (signal: NodeJS.Signals) => {
     queueLog("info", "worker_stopping", { worker: worker.id, signal });
-    void worker.stop({ deadlineMs: 10_000 }).finally(() => process.exit(0));
+    const stopped = Promise.all([worker.stop({ deadlineMs: 10_000 }), expiry?.stop()]);
+    void stopped.finally(() => process.exit(0));
   };
   process.once("SIGTERM", shutdown);
   process.once("SIGINT", shutdown);

@@ -83,4 +83,9 @@ export async function pingDatabase(client: Db = prisma): Promise<void> {
   await client.$queryRawUnsafe("SELECT 1");
 }
 
+/** A unique rule refused the write (Prisma's P2002). Inside a transaction this has rolled it back. */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: string }).code === "P2002";
+}
+
 export default prisma;

@@ -56,6 +56,8 @@ export const envSchema = z.object({
   QUEUE_BACKOFF_BASE_MS: int(30_000, 1, 3_600_000),
   QUEUE_BACKOFF_CAP_MS: int(3_600_000, 1, 86_400_000),
   QUEUE_RETENTION_DAYS: int(30, 1, 3650),
+  /** How often lapsed memberships are expired (where the worker runs); 0 turns the job off. */
+  MEMBERSHIP_EXPIRY_INTERVAL_MS: int(900_000, 0, 86_400_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 

@@ -10,11 +10,12 @@
 // - A platform never fails an enrollment. Commerce7 shops try the sync inline,
 //   bounded by a short deadline; Shopify shops always go through the worker.
 import { z } from "zod";
-import type { Db, Tx } from "../db.server";
+import { isUniqueViolation, type Db, type Tx } from "../db.server";
 import { env } from "../env.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { processNow } from "../queue/inline.server";
 import { addMonths } from "./dates";
+import { spendWindowStart } from "./orders";
 import { newMemberRefusal, tierChangeRefusal } from "./tiers";
 
 export const enrollInput = z.object({
@@ -32,16 +33,9 @@ export type EnrollResult =
   | { ok: true; enrollmentId: string; sync: "synced" | "queued"; message: string; duplicate: boolean }
   | { ok: false; errors: Partial<Record<EnrollFields, string>>; existingEnrollmentId?: string };
 
-function uniqueTarget(error: unknown): string | null {
-  if (typeof error !== "object" || error === null || (error as { code?: string }).code !== "P2002") return null;
-  const target = (error as { meta?: { target?: unknown; driverAdapterError?: { cause?: { constraint?: { index?: string; fields?: string[] } } } } }).meta;
-  return JSON.stringify(target ?? {});
-}
-
-/** Spend recorded in the last 12 months, in cents. */
+/** Spend recorded in the 12 months up to `now`, in cents. */
 export async function recordedSpendCents(db: Db | Tx, shop: string, customerId: string, now = new Date()): Promise<number> {
-  const since = new Date(now.getTime() - 365 * 86_400_000);
-  const agg = await db.purchase.aggregate({ where: { shop, customerId, occurredAt: { gte: since } }, _sum: { amountCents: true } });
+  const agg = await db.purchase.aggregate({ where: { shop, customerId, occurredAt: { gte: spendWindowStart(now), lte: now } }, _sum: { amountCents: true } });
   return agg._sum.amountCents ?? 0;
 }
 
@@ -102,12 +96,11 @@ export async function enroll(db: Db, shop: string, raw: unknown, opts: { inlineD
     // A concurrent duplicate submit may have won the race (its enrollment then
     // makes ours fail a unique rule): answer with its enrollment.
     const winner = await db.enrollment.findUnique({ where: { shop_idempotencyKey: { shop, idempotencyKey: input.idempotencyKey } } });
-    if (winner && (error instanceof AlreadyMember || uniqueTarget(error) !== null)) {
+    if (winner && (error instanceof AlreadyMember || isUniqueViolation(error))) {
       return { ok: true, enrollmentId: winner.id, sync: "queued", message: syncMessage(crm, "queued"), duplicate: true };
     }
     if (error instanceof AlreadyMember) return alreadyMember(error.enrollmentId);
-    const target = uniqueTarget(error);
-    if (target !== null) {
+    if (isUniqueViolation(error)) {
       const customer = await db.customer.findUnique({ where: { shop_email: { shop, email: input.email } } });
       const active = customer && (await db.enrollment.findFirst({ where: { shop, customerId: customer.id, status: "active" } }));
       if (active) return alreadyMember(active.id);
@@ -180,17 +173,36 @@ export async function changeTier(db: Db, shop: string, enrollmentId: string, new
     if (!tier) return { ok: false as const, message: "Choose an active tier." };
     const refusal = tierChangeRefusal(from, tier);
     if (refusal) return { ok: false as const, message: refusal };
-    await tx.enrollment.update({ where: { id: current.id }, data: { status: "upgraded", endedAt: now, endReason: `Moved to ${tier.name}` } });
-    const renewed = addMonths(now, tier.durationMonths);
-    const next = await tx.enrollment.create({
-      data: { shop, customerId: current.customerId, tierId: tier.id, status: "active", startedAt: now, expiresAt: renewed > current.expiresAt ? renewed : current.expiresAt },
-    });
-    await queueCrmSync(
-      { shop, enrollmentId: next.id, actionType: "upgrade_membership", stageId: tier.id, oldStageId: current.tierId, customerId: current.customerId, customerCrmId: "" },
-      tx,
-    );
+    const next = await moveMember(tx, shop, current, tier, now, `Moved to ${tier.name}`);
     return { ok: true as const, enrollmentId: next.id };
   });
   if (result.ok) wakeWorker();
   return result;
+}
+
+/**
+ * The one way a member changes tier (merchant's change, or an upgrade earned
+ * by spend): inside the caller's transaction, end `current` as `upgraded`,
+ * start the new enrollment, and queue `upgrade_membership`. The caller checks
+ * the tier rules first and wakes the worker after commit.
+ */
+export async function moveMember(
+  tx: Tx,
+  shop: string,
+  current: { id: string; customerId: string; tierId: string; expiresAt: Date },
+  tier: { id: string; durationMonths: number },
+  now: Date,
+  reason: string,
+) {
+  const { count } = await tx.enrollment.updateMany({ where: { id: current.id, shop, status: "active" }, data: { status: "upgraded", endedAt: now, endReason: reason } });
+  if (count !== 1) throw new Error(`Enrollment ${current.id} is no longer active`);
+  const renewed = addMonths(now, tier.durationMonths);
+  const next = await tx.enrollment.create({
+    data: { shop, customerId: current.customerId, tierId: tier.id, status: "active", startedAt: now, expiresAt: renewed > current.expiresAt ? renewed : current.expiresAt },
+  });
+  await queueCrmSync(
+    { shop, enrollmentId: next.id, actionType: "upgrade_membership", stageId: tier.id, oldStageId: current.tierId, customerId: current.customerId, customerCrmId: "" },
+    tx,
+  );
+  return next;
 }

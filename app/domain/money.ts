@@ -57,3 +57,17 @@ export const moneyField = z.string().transform(centsOrIssue);
 
 /** Like `moneyField`, but an empty field is `null` (the caller picks the default). */
 export const optionalMoneyField = z.string().transform((value, ctx) => (value.trim() === "" ? null : centsOrIssue(value, ctx)));
+
+/**
+ * A platform's decimal amount ("123.45", "1234.5", "0.125") → cents, exactly:
+ * digits are read as text, and anything past the second decimal rounds half
+ * up. Null for anything that is not a plain non-negative decimal.
+ */
+export function decimalToCents(amount: string | number): number | null {
+  const text = typeof amount === "number" ? String(amount) : amount.trim();
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!m) return null;
+  const decimals = m[2] ?? "";
+  const cents = Number(m[1]) * 100 + Number(decimals.slice(0, 2).padEnd(2, "0")) + (Number(decimals[2] ?? "0") >= 5 ? 1 : 0);
+  return Number.isSafeInteger(cents) ? cents : null;
+}

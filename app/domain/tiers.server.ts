@@ -6,15 +6,11 @@
 // works while Shopify is down. Those items share one ordering key per shop, so
 // discount updates apply in the order the merchant made them.
 
-import type { Db, Tx } from "../db.server";
+import { isUniqueViolation, type Db, type Tx } from "../db.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { handleFor, parseTierForm, type TierFieldErrors } from "./tiers";
 
 export const DISCOUNT_ORDERING_KEY = "shop-discount";
-
-function isUniqueViolation(error: unknown): error is { code: string; meta?: { target?: unknown } } {
-  return typeof error === "object" && error !== null && (error as { code?: string }).code === "P2002";
-}
 
 async function enqueueDiscount(tx: Tx, shop: string, tier: { id: string; updatedAt: Date }) {
   const row = await tx.shop.findUnique({ where: { domain: shop }, select: { crm: true } });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createFakeCommerce7, type FakeCommerce7 } from "../../sandbox/fakes/commerce7";
 import { createFakeShopifyAdmin, type FakeShopify } from "../../sandbox/fakes/shopify-admin";
 import type * as Auth from "../support/auth";
+import { drainQueue } from "../support/drain";
 
 const C7_SHOP = "cellar.myshopify.com";
 const SHOPIFY_SHOP = "store.myshopify.com";
@@ -90,15 +91,8 @@ function redirectTarget(r: unknown) {
   return new URL(res.headers.get("Location")!, "http://x");
 }
 
-async function drain() {
-  const w = new app.Worker({ db: app.prisma, concurrency: 4, pollIntervalMs: 20, leaseMs: 30_000, backoff: { baseMs: 10, capMs: 50 }, paceRates: {}, pruneEveryMs: 0 });
-  w.start();
-  const deadline = Date.now() + 10_000;
-  const open = () => app.prisma.crmSyncQueue.count({ where: { OR: [{ status: "processing" }, { status: "pending", nextRunAt: { lte: new Date(Date.now() + 200) } }] } });
-  while ((await open()) > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 30));
-  }
-  await w.stop();
+function drain() {
+  return drainQueue(app.prisma, app.Worker);
 }
 
 describe("enroll on a Commerce7 shop", () => {

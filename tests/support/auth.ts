@@ -2,7 +2,8 @@
 // offline session and a session token signed with the app secret (the
 // library's own test helpers), so authenticate.admin does no token exchange.
 import { Session } from "@shopify/shopify-api";
-import { API_KEY, API_SECRET_KEY, RequestType, setUpValidRequest } from "@shopify/shopify-api/test-helpers";
+import { randomUUID } from "node:crypto";
+import { API_KEY, API_SECRET_KEY, getHmac, RequestType, setUpValidRequest } from "@shopify/shopify-api/test-helpers";
 import { env } from "~/env.server";
 import { sessionStorage } from "~/shopify.server";
 
@@ -27,6 +28,29 @@ export async function adminPost(shop: string, path: string, form: Record<string,
     { type: RequestType.Bearer, store: shop.replace(".myshopify.com", ""), apiKey: API_KEY, apiSecretKey: API_SECRET_KEY },
     new Request(`${env.SHOPIFY_APP_URL}${path}`, { method: "POST", body: new URLSearchParams(form) }),
   );
+}
+
+/**
+ * A webhook delivery as Shopify sends it: the raw JSON body signed with the
+ * app secret (base64 HMAC-SHA256) and Shopify's headers. `secret` signs with
+ * another key, to prove a forged delivery is refused.
+ */
+export function webhookRequest(shop: string, topic: string, body: unknown, opts: { secret?: string; webhookId?: string; eventId?: string } = {}): Request {
+  const raw = JSON.stringify(body);
+  return new Request(`${env.SHOPIFY_APP_URL}/webhooks/${topic}`, {
+    method: "POST",
+    body: raw,
+    headers: {
+      "Content-Type": "application/json",
+      "X-Shopify-Topic": topic,
+      "X-Shopify-Hmac-Sha256": getHmac(raw, opts.secret ?? API_SECRET_KEY),
+      "X-Shopify-Shop-Domain": shop,
+      "X-Shopify-API-Version": "2026-10",
+      "X-Shopify-Webhook-Id": opts.webhookId ?? randomUUID(),
+      "X-Shopify-Event-Id": opts.eventId ?? randomUUID(),
+      "X-Shopify-Triggered-At": new Date().toISOString(),
+    },
+  });
 }
 
 export const routeArgs = (request: Request, params: Record<string, string> = {}) => ({ request, params, context: {} });

@@ -1,0 +1,164 @@
+// orders/create: record spend, renew and upgrade memberships (rules in orders.ts).
+//
+// Invariants:
+// - Nothing doubled: Shopify delivers at least once, out of order, sometimes
+//   hours late. An order is recorded once per shop, keyed on the ORDER (a
+//   WebhookEvent row with the order's GID, plus Purchase's unique order id),
+//   so a redelivery, a re-sent event or two concurrent deliveries record it
+//   once. A duplicate is answered as such, and changes nothing.
+// - Nothing partial: the purchase, the membership change and its queue item
+//   commit in one transaction, or none of them does.
+// - No remote call here: the platform hears of a renewal or an upgrade through
+//   the queue, so the webhook answers well inside Shopify's 5 s.
+// - Scoped: customers are matched within the delivering shop only.
+import { z } from "zod";
+import { isUniqueViolation, type Db, type Tx } from "../db.server";
+import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
+import { moveMember, recordedSpendCents } from "./enrollments.server";
+import { decimalToCents } from "./money";
+import { orderEffects } from "./orders";
+
+export const ORDERS_CREATE = "orders/create";
+
+const id = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform(String);
+const amount = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const cents = decimalToCents(value);
+  if (cents !== null) return cents;
+  ctx.addIssue({ code: "custom", message: `Not an amount: ${JSON.stringify(value)}` });
+  return z.NEVER;
+});
+const moneySet = z.object({ shop_money: z.object({ amount, currency_code: z.string().min(3).max(3) }) });
+
+/** The fields of Shopify's order webhook payload that spend and upgrades need. Others are ignored. */
+export const orderPayload = z.object({
+  id,
+  admin_graphql_api_id: z.string().startsWith("gid://shopify/Order/").optional(),
+  created_at: z.iso.datetime({ offset: true }),
+  cancelled_at: z.iso.datetime({ offset: true }).nullish(),
+  test: z.boolean().default(false),
+  email: z.string().nullish(),
+  currency: z.string().optional(),
+  // Spend is the order's subtotal in the shop's currency: after discounts,
+  // before shipping and taxes.
+  current_subtotal_price_set: moneySet.optional(),
+  subtotal_price_set: moneySet.optional(),
+  customer: z
+    .object({
+      id,
+      admin_graphql_api_id: z.string().startsWith("gid://shopify/Customer/").optional(),
+      email: z.string().nullish(),
+      first_name: z.string().nullish(),
+      last_name: z.string().nullish(),
+    })
+    .nullish(),
+});
+export type OrderPayload = z.output<typeof orderPayload>;
+
+export type OrderOutcome =
+  | { status: "duplicate" }
+  | { status: "ignored"; reason: "guest" | "test" | "cancelled" | "no_email" }
+  | { status: "recorded"; customerId: string; amountCents: number; spendCents: number; membership: "none" | "unchanged" | "renewed" | "upgraded"; enrollmentId?: string };
+
+export class InvalidOrder extends Error {}
+
+/** Parses, then records the order. Throws InvalidOrder (nothing written) for a payload we cannot read. */
+export async function recordOrderWebhook(db: Db, shop: string, raw: unknown): Promise<OrderOutcome> {
+  const parsed = orderPayload.safeParse(raw);
+  if (!parsed.success) {
+    throw new InvalidOrder(parsed.error.issues.map((i) => `${i.path.join(".") || "payload"}: ${i.message}`).join("; "));
+  }
+  return recordOrder(db, shop, parsed.data);
+}
+
+export async function recordOrder(db: Db, shop: string, order: OrderPayload): Promise<OrderOutcome> {
+  const orderGid = order.admin_graphql_api_id ?? `gid://shopify/Order/${order.id}`;
+  const set = order.current_subtotal_price_set ?? order.subtotal_price_set;
+  if (!set) throw new InvalidOrder("current_subtotal_price_set: Required");
+  if (!order.customer) return { status: "ignored", reason: "guest" };
+  if (order.test) return { status: "ignored", reason: "test" };
+  if (order.cancelled_at) return { status: "ignored", reason: "cancelled" };
+  const email = (order.customer.email || order.email || "").trim().toLowerCase();
+  const customerGid = order.customer.admin_graphql_api_id ?? `gid://shopify/Customer/${order.customer.id}`;
+  const at = new Date(order.created_at);
+  const amountCents = set.shop_money.amount;
+
+  // Two first orders of one new customer may race to create the customer row;
+  // the loser's transaction rolls back whole and simply runs again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const outcome = await db.$transaction(async (tx) => {
+        if (await tx.webhookEvent.findUnique({ where: { shop_topic_dedupeKey: { shop, topic: ORDERS_CREATE, dedupeKey: orderGid } } })) {
+          return { status: "duplicate" } as const;
+        }
+        await tx.webhookEvent.create({ data: { shop, topic: ORDERS_CREATE, dedupeKey: orderGid } });
+        const shopRow = await tx.shop.findUnique({ where: { domain: shop }, select: { crm: true } });
+        const crm = shopRow?.crm ?? "shopify";
+        const customer = await matchCustomer(tx, shop, crm, { gid: customerGid, email, firstName: order.customer?.first_name ?? "", lastName: order.customer?.last_name ?? "" });
+        if (!customer) return { status: "ignored", reason: "no_email" } as const;
+        await tx.purchase.create({ data: { shop, orderId: orderGid, customerId: customer.id, amountCents, currency: set.shop_money.currency_code, occurredAt: at } });
+        const spendCents = await recordedSpendCents(tx, shop, customer.id, at);
+        const change = await applyMembershipEffects(tx, shop, crm, customer.id, spendCents, at, orderGid);
+        return { status: "recorded", customerId: customer.id, amountCents, spendCents, ...change } as const;
+      });
+      if (outcome.status === "recorded" && outcome.membership !== "none" && outcome.membership !== "unchanged") wakeWorker();
+      return outcome;
+    } catch (error) {
+      if (!isUniqueViolation(error) || attempt >= 3) throw error;
+      // A concurrent delivery of the same order committed first: that is a duplicate.
+      if (await db.webhookEvent.findUnique({ where: { shop_topic_dedupeKey: { shop, topic: ORDERS_CREATE, dedupeKey: orderGid } } })) {
+        return { status: "duplicate" };
+      }
+    }
+  }
+}
+
+async function matchCustomer(tx: Tx, shop: string, crm: string, c: { gid: string; email: string; firstName: string; lastName: string }) {
+  // On a Shopify shop our platform id IS the Shopify customer GID. On a
+  // Commerce7 shop it is the Commerce7 id, so the shared key is the email.
+  if (crm === "shopify") {
+    const byGid = await tx.customer.findUnique({ where: { shop_platformId: { shop, platformId: c.gid } } });
+    if (byGid) return byGid;
+  }
+  if (!c.email) return null;
+  const byEmail = await tx.customer.findUnique({ where: { shop_email: { shop, email: c.email } } });
+  if (byEmail) {
+    if (crm === "shopify" && !byEmail.platformId) return tx.customer.update({ where: { id: byEmail.id }, data: { platformId: c.gid } });
+    return byEmail;
+  }
+  // Not known yet: keep the spend, so that it counts when the merchant enrolls them.
+  return tx.customer.create({
+    data: {
+      shop,
+      email: c.email,
+      firstName: c.firstName,
+      lastName: c.lastName,
+      platformId: crm === "shopify" ? c.gid : null,
+      searchText: `${c.firstName} ${c.lastName} ${c.email}`.toLowerCase().trim(),
+    },
+  });
+}
+
+async function applyMembershipEffects(tx: Tx, shop: string, crm: string, customerId: string, spendCents: number, at: Date, orderGid: string) {
+  const active = await tx.enrollment.findFirst({ where: { shop, customerId, status: "active" }, include: { tier: true } });
+  if (!active) return { membership: "none" as const };
+  const tiers = await tx.tier.findMany({ where: { shop, active: true } });
+  const effects = orderEffects({ current: active.tier, expiresAt: active.expiresAt, tiers, spendCents, at });
+  if (effects.upgradeTo) {
+    const next = await moveMember(tx, shop, active, effects.upgradeTo, at, `Upgraded to ${effects.upgradeTo.name} by spend`);
+    return { membership: "upgraded" as const, enrollmentId: next.id };
+  }
+  if (effects.expiresAt) {
+    await tx.enrollment.update({ where: { id: active.id }, data: { expiresAt: effects.expiresAt } });
+    // Shopify mirrors the expiry (the discount function checks it), so the
+    // member's state is converged again. Commerce7 memberships carry no
+    // expiry of ours: nothing to send.
+    if (crm === "shopify") {
+      await queueCrmSync(
+        { shop, enrollmentId: active.id, actionType: "add_membership", stageId: active.tierId, customerId, customerCrmId: "", idempotencyKey: `renew:${active.id}:${orderGid}` },
+        tx,
+      );
+    }
+    return { membership: "renewed" as const, enrollmentId: active.id };
+  }
+  return { membership: "unchanged" as const, enrollmentId: active.id };
+}

@@ -1,0 +1,35 @@
+// What an order does to a membership. Pure: no database, no clock.
+//
+// The rules (ADR 0007):
+// - Spend is the member's recorded purchases over the trailing 12 months,
+//   ending at the order (the same window the enrollment wizard shows).
+// - UPGRADE: when that spend meets a higher active tier's annual threshold and
+//   the member's tier is upgradable, the member moves to the highest such tier
+//   (upgrade-only tiers included: reaching them is what they are for).
+// - RENEW: when that spend meets the annual threshold of the tier the member
+//   ends up in, the membership runs until the order date + that tier's
+//   duration, if that is later than its current expiry. Spend below the
+//   threshold is recorded, but neither renews nor upgrades.
+// - Never down: an order never lowers a tier or shortens a membership.
+import { addMonths } from "./dates";
+import { tierChangeRefusal } from "./tiers";
+
+export type RuleTier = { id: string; name: string; rank: number; active: boolean; upgradable: boolean; annualThresholdCents: number; durationMonths: number };
+
+export type OrderEffects = { upgradeTo: RuleTier | null; expiresAt: Date | null };
+
+export function orderEffects(input: { current: RuleTier; expiresAt: Date; tiers: RuleTier[]; spendCents: number; at: Date }): OrderEffects {
+  const { current, tiers, spendCents, at } = input;
+  const upgradeTo =
+    tiers
+      .filter((t) => t.rank > current.rank && spendCents >= t.annualThresholdCents && tierChangeRefusal(current, t) === null)
+      .sort((a, b) => b.rank - a.rank)[0] ?? null;
+  const tier = upgradeTo ?? current;
+  const renewed = spendCents >= tier.annualThresholdCents ? addMonths(at, tier.durationMonths) : null;
+  return { upgradeTo, expiresAt: renewed && renewed > input.expiresAt ? renewed : null };
+}
+
+/** The trailing window spend is summed over, ending at `at`. */
+export function spendWindowStart(at: Date): Date {
+  return new Date(at.getTime() - 365 * 86_400_000);
+}
