@@ -26,6 +26,23 @@ export async function markUninstalled(db: Db | Tx, domain: string) {
   await db.shop.updateMany({ where: { domain }, data: { uninstalledAt: new Date() } });
 }
 
+/**
+ * app/uninstalled: the token is already revoked, so delete the sessions, mark
+ * the shop uninstalled and stop its queue work (pending items are cancelled,
+ * not failed: nothing went wrong, and no alert should fire). One transaction;
+ * a repeat changes nothing. Items in flight finish on their own.
+ */
+export async function uninstallShop(db: Db, domain: string) {
+  await db.$transaction(async (tx) => {
+    await tx.session.deleteMany({ where: { shop: domain } });
+    await markUninstalled(tx, domain);
+    await tx.crmSyncQueue.updateMany({
+      where: { shop: domain, status: "pending" },
+      data: { status: "cancelled", discardedBy: "system", discardReason: "App uninstalled" },
+    });
+  });
+}
+
 export async function getShop(db: Db | Tx, domain: string) {
   return db.shop.findUnique({ where: { domain } });
 }

@@ -1,0 +1,72 @@
+// Shopify's mandatory privacy (compliance) webhooks, and uninstall.
+//
+// Invariants:
+// - Every deletion is scoped to the shop that sent the request, and is one
+//   transaction: a customer or a shop is erased whole, or not at all.
+// - Repeats are harmless: deleting what is already gone deletes nothing.
+// - Only our local copy is erased; the platforms own their data (Shopify erases
+//   its customer itself; a Commerce7 tenant is the merchant's own CRM).
+import { z } from "zod";
+import type { Db, Tx } from "../db.server";
+
+const customerRef = z.object({
+  id: z.union([z.number(), z.string()]).transform(String).optional(),
+  email: z.string().nullish(),
+});
+export const customerRequest = z.object({ customer: customerRef });
+
+/** The local customer a privacy request names: by Shopify id, else by email. */
+async function findCustomer(tx: Db | Tx, shop: string, ref: z.output<typeof customerRef>) {
+  if (ref.id) {
+    const byId = await tx.customer.findUnique({ where: { shop_platformId: { shop, platformId: `gid://shopify/Customer/${ref.id}` } } });
+    if (byId) return byId;
+  }
+  const email = ref.email?.trim().toLowerCase();
+  return email ? tx.customer.findUnique({ where: { shop_email: { shop, email } } }) : null;
+}
+
+/** Everything we hold on a customer (customers/data_request), or null when we hold nothing. */
+export async function customerData(db: Db, shop: string, raw: unknown) {
+  const { customer: ref } = customerRequest.parse(raw);
+  const customer = await findCustomer(db, shop, ref);
+  if (!customer) return null;
+  const [enrollments, purchases] = await Promise.all([
+    db.enrollment.findMany({ where: { shop, customerId: customer.id }, include: { tier: { select: { name: true } } }, orderBy: { createdAt: "asc" } }),
+    db.purchase.findMany({ where: { shop, customerId: customer.id }, orderBy: { occurredAt: "asc" } }),
+  ]);
+  return {
+    customer: { email: customer.email, firstName: customer.firstName, lastName: customer.lastName, platformId: customer.platformId, since: customer.createdAt },
+    memberships: enrollments.map((e) => ({ tier: e.tier.name, status: e.status, startedAt: e.startedAt, expiresAt: e.expiresAt, endedAt: e.endedAt })),
+    purchases: purchases.map((p) => ({ orderId: p.orderId, amountCents: p.amountCents, currency: p.currency, at: p.occurredAt })),
+  };
+}
+
+/** customers/redact: erase the customer, their memberships, spend and sync items. */
+export async function redactCustomer(db: Db, shop: string, raw: unknown): Promise<{ erased: boolean }> {
+  const { customer: ref } = customerRequest.parse(raw);
+  return db.$transaction(async (tx) => {
+    const customer = await findCustomer(tx, shop, ref);
+    if (!customer) return { erased: false };
+    // Queue rows key on the customer without a foreign key (they outlive
+    // enrollments for ordering); their attempts go with them (cascade).
+    await tx.crmSyncQueue.deleteMany({ where: { shop, customerId: customer.id } });
+    await tx.enrollment.deleteMany({ where: { shop, customerId: customer.id } });
+    await tx.purchase.deleteMany({ where: { shop, customerId: customer.id } });
+    await tx.customer.deleteMany({ where: { shop, id: customer.id } });
+    return { erased: true };
+  });
+}
+
+/** shop/redact (48 h after uninstall): erase every row the shop owns. */
+export async function redactShop(db: Db, shop: string): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await tx.crmSyncQueue.deleteMany({ where: { shop } });
+    await tx.enrollment.deleteMany({ where: { shop } });
+    await tx.purchase.deleteMany({ where: { shop } });
+    await tx.customer.deleteMany({ where: { shop } });
+    await tx.tier.deleteMany({ where: { shop } });
+    await tx.webhookEvent.deleteMany({ where: { shop } });
+    await tx.session.deleteMany({ where: { shop } });
+    await tx.shop.deleteMany({ where: { domain: shop } });
+  });
+}
