@@ -58,6 +58,15 @@ export const envSchema = z.object({
   QUEUE_RETENTION_DAYS: int(30, 1, 3650),
   /** How often lapsed memberships are expired (where the worker runs); 0 turns the job off. */
   MEMBERSHIP_EXPIRY_INTERVAL_MS: int(900_000, 0, 86_400_000),
+  /**
+   * Where alert emails go out: smtp://user:pass@host:587 or smtps://…:465.
+   * Unset: alerts are logged and shown in the app only. Holds a password: never logged.
+   */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, "must be smtp://[user:pass@]host[:port] or smtps://…")
+    .optional(),
+  ALERT_FROM: z.string().min(3).default("Club Tiers <alerts@club-tiers.invalid>"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 

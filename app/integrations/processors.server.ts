@@ -4,6 +4,7 @@
 import { registerProcessor } from "../queue/registry";
 import type { QueueAction } from "../queue/types";
 import { convergeCommerce7Member } from "./commerce7/processors.server";
+import { sendFailureAlert } from "./email/processors.server";
 import { convergeShopifyMember, ensureShopifyDiscount } from "./shopify/processors.server";
 
 const MEMBER_ACTIONS: QueueAction[] = ["add_membership", "upgrade_membership", "cancel_membership"];
@@ -16,4 +17,7 @@ export function registerPlatformProcessors() {
   registerProcessor("shopify", "ensure_discount", ({ db, shop, signal }) => ensureShopifyDiscount({ db, shop, signal }));
   // Commerce7 shops price members in Commerce7; there is no Shopify discount to keep.
   registerProcessor("commerce7", "ensure_discount", async () => ({ result: { skipped: "commerce7" } }));
+  // Failure alerts go by email whatever the shop's platform.
+  registerProcessor("shopify", "send_alert", sendFailureAlert);
+  registerProcessor("commerce7", "send_alert", sendFailureAlert);
 }

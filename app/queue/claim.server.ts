@@ -17,6 +17,7 @@
 // writers, so the conditional UPDATE alone is atomic there.
 import type { Db } from "../db.server";
 import { dbProvider } from "../db.server";
+import { raiseAlerts } from "./alerts.server";
 import { queryItems } from "./sql.server";
 import type { QueueItem } from "./types";
 
@@ -119,6 +120,7 @@ export async function recoverExpiredLeases(db: Db, now: Date): Promise<QueueItem
         error: "lease expired: the worker stopped responding",
       })),
     });
+    await raiseAlerts(tx, recovered.filter((item) => item.status === "failed"));
   }
   return recovered;
   });

@@ -5,6 +5,7 @@
 // stale worker records nothing: it returns false and the caller logs it.
 import type { Db, Tx } from "../db.server";
 import { dbProvider } from "../db.server";
+import { raiseAlerts } from "./alerts.server";
 import { sql } from "./sql.server";
 import type { ProcessorResult } from "./registry";
 import type { AttemptOutcome, QueueItem } from "./types";
@@ -158,6 +159,7 @@ export async function recordRetry(db: Db, item: QueueItem, delayMs: number, info
     if (count === 0) return false;
     await attemptRow(tx, item, attempts, failed ? "failed" : "retry", info);
     await refreshSyncState(tx, item);
+    if (failed) await raiseAlerts(tx, [item]);
     return true;
   });
   return { recorded, failed: recorded && failed };
@@ -173,6 +175,7 @@ export async function recordFailure(db: Db, item: QueueItem, info: AttemptInfo):
     if (count === 0) return false;
     await attemptRow(tx, item, item.attempts + 1, "failed", info);
     await refreshSyncState(tx, item);
+    await raiseAlerts(tx, [item]);
     return true;
   });
 }

@@ -1,6 +1,15 @@
 // The queue's vocabulary, shared by the queue, the processors and the UI.
-export const ACTIONS = ["add_membership", "cancel_membership", "upgrade_membership", "ensure_discount"] as const;
+export const ACTIONS = ["add_membership", "cancel_membership", "upgrade_membership", "ensure_discount", "send_alert"] as const;
 export type QueueAction = (typeof ACTIONS)[number];
+
+/** What merchants read for each action (queue screen, alert emails). */
+export const ACTION_LABELS: Record<QueueAction, string> = {
+  add_membership: "Add membership",
+  upgrade_membership: "Change tier",
+  cancel_membership: "Cancel membership",
+  ensure_discount: "Update member discount",
+  send_alert: "Failure alert email",
+};
 
 export const STATUSES = ["pending", "processing", "completed", "failed", "cancelled"] as const;
 export type QueueStatus = (typeof STATUSES)[number];

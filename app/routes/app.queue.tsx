@@ -7,6 +7,7 @@ import { useState } from "react";
 import prisma from "~/db.server";
 import { discard, retryAllFailed, retryNow } from "~/queue/manual.server";
 import { queueStats } from "~/queue/stats.server";
+import { ACTION_LABELS, type QueueAction } from "~/queue/types";
 import { authenticate } from "~/shopify.server";
 
 const STATUSES = ["", "pending", "processing", "failed", "completed", "cancelled"];
@@ -14,20 +15,27 @@ const STATUSES = ["", "pending", "processing", "failed", "completed", "cancelled
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const status = new URL(request.url).searchParams.get("status") ?? "";
-  const [items, stats] = await Promise.all([
+  const [items, stats, shop] = await Promise.all([
     prisma.crmSyncQueue.findMany({
       where: { shop: session.shop, ...(STATUSES.includes(status) && status ? { status } : {}) },
       orderBy: { createdAt: "desc" },
       take: 100,
     }),
     queueStats(prisma, { shop: session.shop }),
+    prisma.shop.findUnique({ where: { domain: session.shop }, select: { alertEmail: true } }),
   ]);
+  // One query for the page's members (queue rows key on the customer without a relation).
+  const customers = await prisma.customer.findMany({ where: { shop: session.shop, id: { in: [...new Set(items.map((i) => i.customerId))] } }, select: { id: true, email: true } });
+  const emails = new Map(customers.map((c) => [c.id, c.email]));
   return {
     status,
     stats,
+    alertEmail: shop?.alertEmail ?? null,
     items: items.map((i) => ({
       id: i.id,
-      action: i.actionType,
+      action: ACTION_LABELS[i.actionType as QueueAction] ?? i.actionType,
+      member: emails.get(i.customerId) ?? null,
+      alerted: i.alertedAt !== null,
       status: i.status,
       attempts: `${i.attempts}/${i.maxAttempts}`,
       nextRunAt: i.nextRunAt.toISOString(),
@@ -52,7 +60,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 const tone = { pending: "attention", processing: "info", failed: "critical", completed: "success", cancelled: undefined } as const;
 
 export default function Queue() {
-  const { items, stats, status } = useLoaderData<typeof loader>();
+  const { items, stats, status, alertEmail } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const [filter, setFilter] = useState(params.get("status") ?? status);
@@ -66,6 +74,9 @@ export default function Queue() {
             {count("failed") > 0 && (
               <Banner tone="critical" title={`${count("failed")} sync item(s) failed permanently`}>
                 <p>Fix the cause shown on each item (credentials, a missing address, a club mapping), then retry.</p>
+                <p>
+                  {alertEmail ? `Failures are emailed to ${alertEmail}.` : "Set an alert email in Settings to be emailed when a sync fails."}
+                </p>
               </Banner>
             )}
             {result && "reason" in result && !result.ok && <Banner tone="warning">{result.reason}</Banner>}
@@ -99,7 +110,7 @@ export default function Queue() {
                 itemCount={items.length}
                 selectable={false}
                 emptyState={<Text as="p" alignment="center">Nothing to sync.</Text>}
-                headings={[{ title: "Action" }, { title: "Status" }, { title: "Attempts" }, { title: "Next try / error" }, { title: "" }]}
+                headings={[{ title: "Action" }, { title: "Member" }, { title: "Status" }, { title: "Attempts" }, { title: "Next try / error" }, { title: "" }]}
               >
                 {items.map((i, n) => (
                   <IndexTable.Row id={i.id} key={i.id} position={n}>
@@ -112,8 +123,12 @@ export default function Queue() {
                         i.action
                       )}
                     </IndexTable.Cell>
+                    <IndexTable.Cell>{i.member ?? ""}</IndexTable.Cell>
                     <IndexTable.Cell>
-                      <Badge tone={tone[i.status as keyof typeof tone]}>{i.status}</Badge>
+                      <InlineStack gap="100">
+                        <Badge tone={tone[i.status as keyof typeof tone]}>{i.status}</Badge>
+                        {i.alerted && <Badge>emailed</Badge>}
+                      </InlineStack>
                     </IndexTable.Cell>
                     <IndexTable.Cell>{i.attempts}</IndexTable.Cell>
                     <IndexTable.Cell>

@@ -4,8 +4,9 @@
 import type { Db } from "~/db.server";
 import type { Worker } from "~/queue/worker.server";
 
-export async function drainQueue(db: Db, WorkerClass: typeof Worker, timeoutMs = 10_000) {
-  const w = new WorkerClass({ db, concurrency: 4, pollIntervalMs: 20, leaseMs: 30_000, backoff: { baseMs: 10, capMs: 50 }, paceRates: {}, pruneEveryMs: 0 });
+export async function drainQueue(db: Db, WorkerClass: typeof Worker, opts: { timeoutMs?: number; backoff?: { baseMs: number; capMs: number } } = {}) {
+  const { timeoutMs = 10_000, backoff = { baseMs: 10, capMs: 50 } } = opts;
+  const w = new WorkerClass({ db, concurrency: 4, pollIntervalMs: 20, leaseMs: 30_000, backoff, paceRates: {}, pruneEveryMs: 0 });
   w.start();
   const deadline = Date.now() + timeoutMs;
   const open = () => db.crmSyncQueue.count({ where: { OR: [{ status: "processing" }, { status: "pending", nextRunAt: { lte: new Date(Date.now() + 200) } }] } });

@@ -1,0 +1,53 @@
+// The `send_alert` queue item: one email to the shop's alert address listing
+// every failed item not reported yet, then those items are marked alerted.
+//
+// At least once: if the process dies after the mail server accepted the
+// message and before the items are marked, the retry sends it again. Items
+// failing while an alert is in flight are picked up by their own alert item.
+import type { Db } from "../../db.server";
+import { failureDigest } from "../../domain/alerts";
+import { env } from "../../env.server";
+import { log } from "../../log.server";
+import { ALERT_ACTION } from "../../queue/alerts.server";
+import type { ProcessorContext, ProcessorResult } from "../../queue/registry";
+import { sendMail } from "./mailer.server";
+
+/** Failures per email; more wait for the next alert item. */
+const MAX_PER_EMAIL = 50;
+
+export function queueScreenUrl(shop: string) {
+  return `https://${shop}/admin/apps/club-tiers/app/queue?status=failed`;
+}
+
+export async function sendFailureAlert({ db, shop, signal }: Pick<ProcessorContext, "db" | "shop" | "signal">): Promise<ProcessorResult> {
+  const row = await db.shop.findUnique({ where: { domain: shop.domain }, select: { alertEmail: true } });
+  if (!row?.alertEmail) return { result: { sent: false, reason: "no alert email" } };
+  const failed = await unreported(db, shop.domain);
+  if (failed.length === 0) return { result: { sent: false, reason: "nothing new" } };
+  if (!env.SMTP_URL) {
+    log("alerts", "warn", "alert_not_sent", { shop: shop.domain, failures: failed.length, reason: "SMTP_URL is not set" });
+    return { result: { sent: false, reason: "SMTP_URL is not set", failures: failed.length } };
+  }
+
+  const customers = await db.customer.findMany({ where: { shop: shop.domain, id: { in: failed.map((f) => f.customerId) } }, select: { id: true, email: true } });
+  const emails = new Map(customers.map((c) => [c.id, c.email]));
+  const digest = failureDigest(
+    shop.domain,
+    shop.crm,
+    failed.map((f) => ({ action: f.actionType, member: emails.get(f.customerId) ?? null, error: f.lastError, failedAt: f.updatedAt })),
+    queueScreenUrl(shop.domain),
+  );
+  const sent = await sendMail(env.SMTP_URL, env.ALERT_FROM, { to: row.alertEmail, ...digest }, signal);
+  await db.crmSyncQueue.updateMany({ where: { shop: shop.domain, id: { in: failed.map((f) => f.id) }, alertedAt: null }, data: { alertedAt: new Date() } });
+  log("alerts", "info", "alert_sent", { shop: shop.domain, failures: failed.length });
+  return { result: { sent: true, failures: failed.length, messageId: sent.messageId } };
+}
+
+function unreported(db: Db, shop: string) {
+  return db.crmSyncQueue.findMany({
+    where: { shop, status: "failed", alertedAt: null, NOT: { actionType: ALERT_ACTION } },
+    orderBy: { updatedAt: "asc" },
+    take: MAX_PER_EMAIL,
+    select: { id: true, actionType: true, customerId: true, lastError: true, updatedAt: true },
+  });
+}

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "CrmSyncQueue" ADD COLUMN "alertedAt" DATETIME;
