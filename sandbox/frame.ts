@@ -1,12 +1,24 @@
 // A local stand-in for the Shopify Admin around an embedded app: a page per
 // shop with the app's navigation, the app in an iframe opened with a valid
 // session token, /id-token for fresh tokens, and /app-bridge.js (the stub).
+// Sandbox tools beside the navigation: send an orders/create webhook as a
+// checkout would (/sandbox/orders), and read the alert emails (/sandbox/mail).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { appBridgeStub } from "./app-bridge-stub";
 import { sessionToken } from "./jwt";
 
-export type FrameOptions = { port: number; appUrl: string; apiKey: string; apiSecret: string; shops: { domain: string; label: string }[] };
+export type FrameOptions = {
+  port: number;
+  appUrl: string;
+  apiKey: string;
+  apiSecret: string;
+  shops: { domain: string; label: string }[];
+  /** Simulates a checkout: sends orders/create for `email` with this subtotal. */
+  sendOrder?: (shop: string, email: string, subtotal: string) => Promise<{ status: number; body: unknown }>;
+  /** The emails the app sent (the sandbox's SMTP server). */
+  mail?: () => { to: string[]; subject: string; text: string }[];
+};
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -30,17 +42,40 @@ function adminPage(opts: FrameOptions, shop: string, path: string) {
   nav{padding:12px;border-right:1px solid #ddd;background:#ebebeb}
   nav h2{font-size:13px;margin:8px 0;color:#555}nav a{display:block;padding:6px 8px;border-radius:6px;color:#303030;text-decoration:none}
   nav a.active{background:#fff;font-weight:600}
+  #tools{margin-top:24px;border-top:1px solid #ddd;padding-top:8px}#tools label{display:block;margin:6px 0 2px;color:#555;font-size:12px}
+  #tools input{width:100%;box-sizing:border-box;padding:4px}#tools button{margin-top:6px}#order-result{margin:6px 0;font-size:12px;white-space:pre-wrap}
   main{display:flex;flex-direction:column}#title{padding:10px 16px;font-weight:600;font-size:16px}
   iframe{flex:1;border:0;background:#fff}
 </style></head><body>
 <header><strong>Sandbox Shopify admin</strong>${others}</header>
-<nav aria-label="App navigation"><h2>Club Tiers</h2><div id="app-nav"></div></nav>
+<nav aria-label="App navigation"><h2>Club Tiers</h2><div id="app-nav"></div>
+<section id="tools" aria-label="Sandbox tools"><h2>Sandbox</h2>
+<form id="order-form"><strong>Simulate a checkout</strong>
+<label for="order-email">Customer email</label><input id="order-email" name="email" type="email" required>
+<label for="order-subtotal">Subtotal (USD)</label><input id="order-subtotal" name="subtotal" value="100.00" required>
+<button type="submit">Send orders/create</button></form>
+<div id="order-result" role="status" data-testid="order-result"></div>
+<a href="/sandbox/mail" target="_blank">Alert emails sent</a></section></nav>
 <main><div id="title" data-testid="admin-title"></div>
 <iframe id="app" title="Club Tiers" src="${esc(embeddedAppUrl(opts, shop, path))}"></iframe></main>
 <script>
   const APP = ${JSON.stringify(new URL(opts.appUrl).origin)};
   const frame = document.getElementById("app");
   const nav = document.getElementById("app-nav");
+  document.getElementById("order-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const out = document.getElementById("order-result");
+    out.textContent = "Sending…";
+    const form = new FormData(e.target);
+    const res = await fetch("/sandbox/orders", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ shop: ${JSON.stringify(shop)}, email: form.get("email"), subtotal: form.get("subtotal") }) });
+    const { status, body } = await res.json();
+    out.textContent = status === 200 ? describe(body) : "HTTP " + status + ": " + JSON.stringify(body);
+  });
+  function describe(r) {
+    if (r.status === "recorded") return "Recorded $" + (r.amountCents / 100).toFixed(2) + " (12-month spend $" + (r.spendCents / 100).toFixed(2) + "); membership: " + r.membership;
+    return r.status + (r.reason ? " (" + r.reason + ")" : "");
+  }
   window.addEventListener("message", (event) => {
     if (event.origin !== APP || !event.data) return;
     if (event.data.type === "app-state") {
@@ -81,6 +116,35 @@ export async function startFrameServer(opts: FrameOptions): Promise<{ url: strin
       }
       res.writeHead(200, { "Content-Type": "application/json", "Access-Control-Allow-Origin": appOrigin });
       return res.end(JSON.stringify({ token: sessionToken({ shop, apiKey: opts.apiKey, apiSecret: opts.apiSecret }) }));
+    }
+    if (url.pathname === "/sandbox/orders" && req.method === "POST" && opts.sendOrder) {
+      let raw = "";
+      req.on("data", (c: Buffer) => (raw += c.toString("utf8")));
+      req.on("end", () => {
+        const { shop, email, subtotal } = JSON.parse(raw || "{}") as { shop?: string; email?: string; subtotal?: string };
+        const send = shop && email && subtotal && opts.shops.some((s) => s.domain === shop) ? opts.sendOrder!(shop, email, subtotal) : Promise.resolve({ status: 400, body: "shop, email and subtotal are required" });
+        send
+          .then((result) => {
+            res.writeHead(200, { "Content-Type": "application/json" });
+            res.end(JSON.stringify(result));
+          })
+          .catch((error: unknown) => {
+            res.writeHead(500, { "Content-Type": "application/json" });
+            res.end(JSON.stringify({ status: 500, body: String(error) }));
+          });
+      });
+      return;
+    }
+    if (url.pathname === "/sandbox/mail") {
+      const mails = opts.mail?.() ?? [];
+      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+      return res.end(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Alert emails</title></head><body style="font:14px system-ui;margin:24px">` +
+          `<h1>Alert emails (${mails.length})</h1>` +
+          (mails.length ? "" : "<p>None yet. A sync that fails permanently sends one to the shop's alert email.</p>") +
+          mails.map((m) => `<article><h2>${esc(m.subject)}</h2><p>To: ${esc(m.to.join(", "))}</p><pre>${esc(m.text)}</pre></article>`).join("") +
+          "</body></html>",
+      );
     }
     const m = /^\/admin\/([^/]+)(\/.*)?$/.exec(url.pathname);
     if (m && opts.shops.some((s) => s.domain === m[1])) {

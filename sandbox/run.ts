@@ -11,7 +11,9 @@ import { join, resolve } from "node:path";
 import { runPrisma } from "../scripts/db.mjs";
 import { createFakeCommerce7 } from "./fakes/commerce7";
 import { createFakeShopifyAdmin } from "./fakes/shopify-admin";
+import { createFakeSmtp } from "./fakes/smtp";
 import { startFrameServer } from "./frame";
+import { sendOrderWebhook } from "./orders";
 import { C7_SHOP, C7_TENANT, SHOPIFY_SHOP } from "./shops";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -23,7 +25,11 @@ export type Sandbox = {
   url: string;
   appUrl: string;
   shops: { shopify: string; commerce7: string };
-  fakes: { shopify: Awaited<ReturnType<typeof createFakeShopifyAdmin>>; commerce7: Awaited<ReturnType<typeof createFakeCommerce7>> };
+  fakes: {
+    shopify: Awaited<ReturnType<typeof createFakeShopifyAdmin>>;
+    commerce7: Awaited<ReturnType<typeof createFakeCommerce7>>;
+    smtp: Awaited<ReturnType<typeof createFakeSmtp>>;
+  };
   env: Record<string, string>;
   stop: () => Promise<void>;
 };
@@ -59,7 +65,8 @@ export async function startSandbox(opts: { port?: number; build?: boolean; worke
     ],
   });
   const commerce7 = await createFakeCommerce7({ tenants: [C7_TENANT] });
-  log(`fake Shopify Admin on ${shopify.url}, fake Commerce7 on ${commerce7.url}/v1`);
+  const smtp = await createFakeSmtp();
+  log(`fake Shopify Admin on ${shopify.url}, fake Commerce7 on ${commerce7.url}/v1, SMTP on ${smtp.url}`);
 
   mkdirSync(join(ROOT, "tmp"), { recursive: true });
   const dbFile = join(ROOT, "tmp", "sandbox.sqlite");
@@ -78,6 +85,8 @@ export async function startSandbox(opts: { port?: number; build?: boolean; worke
     COMMERCE7_API_URL: `${commerce7.url}/v1`,
     APP_BRIDGE_URL: `http://127.0.0.1:${framePort}/app-bridge.js`,
     SANDBOX_FRAME_ORIGIN: `http://127.0.0.1:${framePort}`,
+    SMTP_URL: smtp.url,
+    ALERT_FROM: "Club Tiers <alerts@sandbox.invalid>",
     QUEUE_WORKER_ENABLED: "true",
     QUEUE_POLL_INTERVAL_MS: String(opts.workerPollMs ?? 1000),
     QUEUE_BACKOFF_BASE_MS: "2000",
@@ -113,6 +122,18 @@ export async function startSandbox(opts: { port?: number; build?: boolean; worke
     apiKey: API_KEY,
     apiSecret: API_SECRET,
     shops: [SHOPIFY_SHOP, C7_SHOP].map((s) => ({ domain: s.domain, label: s.label })),
+    // A checkout on the shop's storefront (Shopify, for both shops): the buyer
+    // is a Shopify customer, created in the fake on first purchase.
+    sendOrder: (shop, email, subtotal) => {
+      const known = [...shopify.shop(shop).customers.values()].find((c) => c.email === email.toLowerCase());
+      const customer = known ?? shopify.addCustomer(shop, { email, firstName: "Sandbox", lastName: "Buyer" });
+      return sendOrderWebhook(appUrl, API_SECRET, {
+        shop,
+        customer: { gid: customer.id, email: customer.email, firstName: customer.firstName, lastName: customer.lastName },
+        subtotal,
+      });
+    },
+    mail: () => smtp.messages,
   });
 
   let stopped = false;
@@ -132,13 +153,13 @@ export async function startSandbox(opts: { port?: number; build?: boolean; worke
         });
       });
     }
-    await Promise.all([frame.close(), shopify.close(), commerce7.close()]);
+    await Promise.all([frame.close(), shopify.close(), commerce7.close(), smtp.close()]);
   };
   return {
     url: `${frame.url}/admin/${SHOPIFY_SHOP.domain}`,
     appUrl,
     shops: { shopify: SHOPIFY_SHOP.domain, commerce7: C7_SHOP.domain },
-    fakes: { shopify, commerce7 },
+    fakes: { shopify, commerce7, smtp },
     env,
     stop,
   };
@@ -156,6 +177,7 @@ Club Tiers sandbox is ready (${((Date.now() - started) / 1000).toFixed(1)} s), f
 
 Fake Shopify Admin: ${sandbox.fakes.shopify.url}   Fake Commerce7: ${sandbox.fakes.commerce7.url}/v1
 Inject faults:  curl -X POST ${sandbox.fakes.commerce7.url}/__fake/faults -d '{"mode":"down"}'
+Simulate checkouts with the "Sandbox" panel beside the app; alert emails: ${base}/sandbox/mail
 Press Ctrl-C to stop.`);
   const shutdown = async () => {
     await sandbox.stop();

@@ -33,7 +33,11 @@ export async function seedSandbox(databaseUrl: string, fakes: { shopify: FakeSho
       session.accessToken = shop.token;
       session.scope = scopes;
       await storage.storeSession(session);
-      await db.shop.upsert({ where: { domain: shop.domain }, create: { domain: shop.domain, timezone: "America/Los_Angeles" }, update: {} });
+      await db.shop.upsert({
+        where: { domain: shop.domain },
+        create: { domain: shop.domain, timezone: "America/Los_Angeles", alertEmail: `owner@${shop.domain.replace(".myshopify.com", "")}.example` },
+        update: {},
+      });
     }
     await db.shop.update({ where: { domain: C7_SHOP.domain }, data: { crm: "commerce7" } });
     await setCommerce7Credentials(db, C7_SHOP.domain, { tenant: C7_TENANT.tenantId, appId: C7_TENANT.appId, appSecret: C7_TENANT.appSecret });

@@ -91,5 +91,7 @@ export async function memberDetail(db: Db, shop: string, enrollmentId: string) {
   ]);
   // Only the tiers the member may move to (same rule changeTier enforces).
   const moveTargets = tiers.filter((t) => tierChangeRefusal(enrollment.tier, t) === null).map((t) => ({ id: t.id, name: t.name }));
-  return { enrollment, history, items, spendCents, tiers: moveTargets };
+  // Viewing a membership that has ended (changed tier, upgraded by spend)? Point to the current one.
+  const current = enrollment.status === "active" ? null : (history.find((h) => h.status === "active" && h.id !== enrollment.id) ?? null);
+  return { enrollment, history, items, spendCents, tiers: moveTargets, current: current && { id: current.id, tier: current.tier.name } };
 }

@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 import prisma from "~/db.server";
 import { cancelMembership, changeTier } from "~/domain/enrollments.server";
 import { memberDetail } from "~/domain/members.server";
+import { ACTION_LABELS, type QueueAction } from "~/queue/types";
 import { formatCents } from "~/domain/money";
 import { authenticate } from "~/shopify.server";
 
@@ -13,7 +14,7 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const detail = await memberDetail(prisma, session.shop, params.id ?? "");
   if (!detail) throw new Response("Member not found", { status: 404 });
-  const { enrollment, history, items, spendCents, tiers } = detail;
+  const { enrollment, history, items, spendCents, tiers, current } = detail;
   return {
     member: {
       id: enrollment.id,
@@ -29,12 +30,13 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
     history: history.map((h) => ({ id: h.id, tier: h.tier.name, status: h.status, startedAt: h.startedAt.toISOString().slice(0, 10), endedAt: h.endedAt?.toISOString().slice(0, 10) ?? null, endReason: h.endReason })),
     syncs: items.map((q) => ({
       id: q.id,
-      action: q.actionType.replace("_membership", ""),
+      action: ACTION_LABELS[q.actionType as QueueAction] ?? q.actionType,
       status: q.status,
       lastError: q.lastError,
       attempts: q.attemptsLog.map((a) => ({ at: a.startedAt.toISOString(), outcome: a.outcome, error: a.error, httpStatus: a.httpStatus })),
     })),
     tiers,
+    current,
   };
 };
 
@@ -56,7 +58,7 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
 const tone = { synced: "success", pending: "attention", failed: "critical", completed: "success", processing: "info", cancelled: undefined } as const;
 
 export default function Member() {
-  const { member, history, syncs, tiers } = useLoaderData<typeof loader>();
+  const { member, history, syncs, tiers, current } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const busy = useNavigation().state !== "idle";
@@ -87,11 +89,16 @@ export default function Member() {
                 <Link to={`/app/members/${result.movedTo}`}>Open the new membership</Link>
               </Banner>
             )}
+            {current && (
+              <Banner tone="info" title={`This membership has ended; the member is now in ${current.tier}.`}>
+                <Link to={`/app/members/${current.id}`}>Open the current membership</Link>
+              </Banner>
+            )}
             <Card>
               <BlockStack gap="200">
                 <InlineStack gap="200">
                   <Text as="h2" variant="headingMd">
-                    {member.tier}
+                    <span data-testid="member-tier">{member.tier}</span>
                   </Text>
                   <Badge>{member.status}</Badge>
                   <Badge tone={tone[member.syncState as keyof typeof tone]}>{`sync: ${member.syncState}`}</Badge>
