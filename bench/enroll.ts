@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { createFakeCommerce7 } from "../sandbox/fakes/commerce7";
 import { createFakeShopifyAdmin } from "../sandbox/fakes/shopify-admin";
-import { arg, pct, scratchDatabase } from "./support";
+import { arg, pct, scratchDatabase, seedMembers } from "./support";
 
 const SAMPLES = Number(arg("samples", "100"));
 const MEMBERS = Number(arg("members", "100000"));
@@ -108,31 +108,7 @@ try {
   // Members list at scale.
   const t0 = performance.now();
   const shop = SHOPIFY;
-  for (let i = 0; i < MEMBERS; i += 5000) {
-    const count = Math.min(5000, MEMBERS - i);
-    await prisma.customer.createMany({
-      data: Array.from({ length: count }, (_, k) => ({
-        id: `mc-${i + k}`,
-        shop,
-        email: `m${i + k}@example.com`,
-        firstName: `First${i + k}`,
-        lastName: `Last${i + k}`,
-        searchText: `first${i + k} last${i + k} m${i + k}@example.com`,
-      })),
-    });
-    await prisma.enrollment.createMany({
-      data: Array.from({ length: count }, (_, k) => ({
-        id: `me-${i + k}`,
-        shop,
-        customerId: `mc-${i + k}`,
-        tierId: tiers[shop]!,
-        startedAt: new Date(Date.now() - (i + k) * 1000),
-        expiresAt: new Date(Date.now() + (i + k) * 60_000),
-        createdAt: new Date(Date.now() - (i + k) * 1000),
-        syncState: (i + k) % 10 === 0 ? "failed" : "synced",
-      })),
-    });
-  }
+  await seedMembers(prisma, shop, tiers[shop]!, MEMBERS);
   console.log(`seeded ${MEMBERS} members in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const listCases: [string, string][] = [
     ["first page, newest", ""],

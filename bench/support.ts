@@ -2,6 +2,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pg from "pg";
+import type { Db } from "../app/db.server";
 import { runPrisma } from "../scripts/db.mjs";
 
 export const ROOT = resolve(import.meta.dirname, "..");
@@ -45,4 +46,38 @@ export async function scratchDatabase(provider: "sqlite" | "pg", label: string):
   }
   runPrisma(["migrate", "deploy"], url, { quiet: true });
   return { url, drop };
+}
+
+
+/**
+ * `count` members of `shop` in `tierId`, in batches of 5,000: customer `mc-<i>`
+ * (email m<i>@example.com), active enrollment `me-<i>`. Every tenth is marked
+ * sync-failed; expiries spread over the coming months.
+ */
+export async function seedMembers(db: Db, shop: string, tierId: string, count: number, now = Date.now()) {
+  for (let i = 0; i < count; i += 5000) {
+    const n = Math.min(5000, count - i);
+    await db.customer.createMany({
+      data: Array.from({ length: n }, (_, k) => ({
+        id: `mc-${i + k}`,
+        shop,
+        email: `m${i + k}@example.com`,
+        firstName: `First${i + k}`,
+        lastName: `Last${i + k}`,
+        searchText: `first${i + k} last${i + k} m${i + k}@example.com`,
+      })),
+    });
+    await db.enrollment.createMany({
+      data: Array.from({ length: n }, (_, k) => ({
+        id: `me-${i + k}`,
+        shop,
+        customerId: `mc-${i + k}`,
+        tierId,
+        startedAt: new Date(now - (i + k) * 1000),
+        expiresAt: new Date(now + (i + k) * 60_000),
+        createdAt: new Date(now - (i + k) * 1000),
+        syncState: (i + k) % 10 === 0 ? "failed" : "synced",
+      })),
+    });
+  }
 }
