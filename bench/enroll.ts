@@ -5,10 +5,9 @@
 //
 // Each submit goes through the real route action with real authentication
 // (a signed session token), against the fake platforms over HTTP.
-import { randomBytes } from "node:crypto";
 import { createFakeCommerce7 } from "../sandbox/fakes/commerce7";
 import { createFakeShopifyAdmin } from "../sandbox/fakes/shopify-admin";
-import { arg, pct, scratchDatabase, seedMembers } from "./support";
+import { arg, benchEnv, pct, scratchDatabase, seedMembers } from "./support";
 
 const SAMPLES = Number(arg("samples", "100"));
 const MEMBERS = Number(arg("members", "100000"));
@@ -22,16 +21,7 @@ const db_ = await scratchDatabase(DB, "enroll");
 const c7 = await createFakeCommerce7({ tenants: [TENANT] });
 const shopify = await createFakeShopifyAdmin({ shops: [{ domain: SHOPIFY, accessToken: "shpat_bench" }] });
 try {
-  const { API_KEY, API_SECRET_KEY } = await import("@shopify/shopify-api/test-helpers");
-  Object.assign(process.env, {
-    NODE_ENV: "production",
-    DATABASE_URL: db_.url,
-    SHOPIFY_API_KEY: API_KEY,
-    SHOPIFY_API_SECRET: API_SECRET_KEY,
-    SHOPIFY_APP_URL: "https://bench.example",
-    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    QUEUE_WORKER_ENABLED: "false",
-    LOG_LEVEL: "silent",
+  await benchEnv(db_.url, {
     COMMERCE7_API_URL: `${c7.url}/v1`,
     SHOPIFY_ADMIN_ORIGIN: `${shopify.url}/shops/{shop}`,
   });

@@ -7,8 +7,7 @@
 // Each delivery is HMAC-signed and goes through the real route action
 // (authenticate.webhook verifies it), then one transaction. Shopify waits 5 s
 // in total for the answer; the figure to watch is p99.
-import { randomBytes } from "node:crypto";
-import { arg, pct, scratchDatabase, seedMembers } from "./support";
+import { arg, benchEnv, pct, scratchDatabase, seedMembers } from "./support";
 
 const SAMPLES = Number(arg("samples", "200"));
 const MEMBERS = Number(arg("members", "100000"));
@@ -19,17 +18,7 @@ const DAY = 86_400_000;
 
 const scratch = await scratchDatabase(DB, "orders");
 try {
-  const { API_KEY, API_SECRET_KEY } = await import("@shopify/shopify-api/test-helpers");
-  Object.assign(process.env, {
-    NODE_ENV: "production",
-    DATABASE_URL: scratch.url,
-    SHOPIFY_API_KEY: API_KEY,
-    SHOPIFY_API_SECRET: API_SECRET_KEY,
-    SHOPIFY_APP_URL: "https://bench.example",
-    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    QUEUE_WORKER_ENABLED: "false",
-    LOG_LEVEL: "silent",
-  });
+  await benchEnv(scratch.url);
   const prisma = (await import("../app/db.server")).default;
   const auth = await import("../tests/support/auth");
   const webhook = await import("../app/routes/webhooks.orders.create");

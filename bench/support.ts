@@ -1,4 +1,5 @@
 // Shared by the benchmarks: arguments, percentiles, scratch databases.
+import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pg from "pg";
@@ -80,4 +81,24 @@ export async function seedMembers(db: Db, shop: string, tierId: string, count: n
       })),
     });
   }
+}
+
+/**
+ * Points the app's environment at `databaseUrl` with the Shopify test helpers'
+ * key and secret (so requests can be signed), before any app module is
+ * imported: the app reads its environment once.
+ */
+export async function benchEnv(databaseUrl: string, extra: Record<string, string> = {}) {
+  const { API_KEY, API_SECRET_KEY } = await import("@shopify/shopify-api/test-helpers");
+  Object.assign(process.env, {
+    NODE_ENV: "production",
+    DATABASE_URL: databaseUrl,
+    SHOPIFY_API_KEY: API_KEY,
+    SHOPIFY_API_SECRET: API_SECRET_KEY,
+    SHOPIFY_APP_URL: "https://bench.example",
+    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    QUEUE_WORKER_ENABLED: "false",
+    LOG_LEVEL: "silent",
+    ...extra,
+  });
 }

@@ -1,19 +1,13 @@
 // The app home inside the stand-in Shopify Admin: title, navigation, a real page.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { app, launch, newPage, screenshot } from "./support/browser";
+import { describe, expect, inject, it } from "vitest";
+import { app, newPage, screenshot, useBrowser } from "./support/browser";
 
 const sandbox = inject("sandbox");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(() => browser?.close());
+const browser = useBrowser();
 
 describe("embedded admin", () => {
   it("opens the app home in the frame page, with its title and navigation", async () => {
-    const page = await newPage(browser);
+    const page = await newPage(browser());
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(sandbox.url);
@@ -34,7 +28,7 @@ describe("embedded admin", () => {
   });
 
   it("navigates through the admin's navigation with session tokens on every request", async () => {
-    const page = await newPage(browser);
+    const page = await newPage(browser());
     await page.goto(sandbox.url);
     await app(page).getByRole("heading", { name: "Club Tiers" }).first().waitFor();
     await page.locator("#app-nav a", { hasText: "Settings" }).click();

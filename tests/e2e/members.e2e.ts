@@ -1,21 +1,13 @@
 // Tiers, enrollment and members in the browser, inside the stand-in admin.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Browser, FrameLocator, Page } from "playwright-core";
-import { app, launch, newPage, screenshot } from "./support/browser";
+import { describe, expect, inject, it } from "vitest";
+import type { FrameLocator, Page } from "playwright-core";
+import { app, newPage, screenshot, useBrowser } from "./support/browser";
 
 const sandbox = inject("sandbox");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await fetch(`${sandbox.fakes.commerce7}/__fake/faults`, { method: "DELETE" });
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function open(shop: string, path: string): Promise<{ page: Page; frame: FrameLocator }> {
-  const page = await newPage(browser);
+  const page = await newPage(browser());
   await page.goto(`${sandbox.frameOrigin}/admin/${shop}${path}`);
   return { page, frame: app(page) };
 }

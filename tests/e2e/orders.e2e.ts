@@ -2,25 +2,16 @@
 // stand-in admin reaches the running app as a signed orders/create webhook over
 // real HTTP, upgrades the member, and the worker mirrors it to Commerce7; a
 // permanent failure then sends an alert email through the sandbox's SMTP server.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { app, launch, newPage, screenshot } from "./support/browser";
+import { describe, expect, inject, it } from "vitest";
+import { app, newPage, screenshot, useBrowser } from "./support/browser";
 
 const sandbox = inject("sandbox");
 const C7 = sandbox.shops.commerce7;
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await fetch(`${sandbox.fakes.commerce7}/__fake/faults`, { method: "DELETE" });
-  await browser?.close();
-});
+const browser = useBrowser();
 
 describe("orders", () => {
   it("a checkout that reaches Gold's threshold upgrades the member, and Commerce7 follows; a failed sync emails the alert address", async () => {
-    const page = await newPage(browser);
+    const page = await newPage(browser());
     await page.goto(`${sandbox.frameOrigin}/admin/${C7}/members/new`);
     const frame = app(page);
     await frame.getByLabel("Email or name").fill("noah");
@@ -61,7 +52,7 @@ describe("orders", () => {
     await frame.getByRole("button", { name: "Cancel membership" }).click();
     await frame.getByRole("dialog").getByRole("button", { name: "Cancel membership" }).click();
     await frame.getByText("Membership cancelled — sync queued").first().waitFor();
-    const mail = await newPage(browser);
+    const mail = await newPage(browser());
     await expect.poll(async () => {
       await mail.goto(`${sandbox.frameOrigin}/sandbox/mail`);
       return mail.getByRole("heading", { level: 2 }).allTextContents();

@@ -1,21 +1,12 @@
 // Settings in the browser: Commerce7 "Test connection", succeeding and failing clearly.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { app, launch, newPage, screenshot } from "./support/browser";
+import { describe, expect, inject, it } from "vitest";
+import { app, newPage, screenshot, useBrowser } from "./support/browser";
 
 const sandbox = inject("sandbox");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await fetch(`${sandbox.fakes.commerce7}/__fake/faults`, { method: "DELETE" });
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function openSettings() {
-  const page = await newPage(browser);
+  const page = await newPage(browser());
   await page.goto(`${sandbox.frameOrigin}/admin/${sandbox.shops.commerce7}/settings`);
   const frame = app(page);
   await frame.getByLabel("Tenant").waitFor();

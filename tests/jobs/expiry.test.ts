@@ -4,20 +4,16 @@
 // then takes the member's benefits away on the platform.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFakeShopifyAdmin, type FakeShopify } from "../../sandbox/fakes/shopify-admin";
-import type * as Auth from "../support/auth";
+import { importApp, type App } from "../support/app";
 import { drainQueue } from "../support/drain";
 
 const SHOP = "expiry.myshopify.com";
 const GONE = "uninstalled.myshopify.com";
 const DAY = 86_400_000;
 let shopify: FakeShopify;
-let app: {
-  prisma: typeof import("~/db.server").default;
-  auth: typeof Auth;
+let app: App & {
   expiry: typeof import("~/domain/expiry.server");
-  enrollments: typeof import("~/domain/enrollments.server");
   jobs: typeof import("~/jobs.server");
-  Worker: typeof import("~/queue/worker.server").Worker;
 };
 let silver: string;
 
@@ -25,14 +21,10 @@ beforeAll(async () => {
   shopify = await createFakeShopifyAdmin({ shops: [{ domain: SHOP, accessToken: "shpat_test" }] });
   process.env.SHOPIFY_ADMIN_ORIGIN = `${shopify.url}/shops/{shop}`;
   app = {
-    prisma: (await import("~/db.server")).default,
-    auth: await import("../support/auth"),
+    ...(await importApp()),
     expiry: await import("~/domain/expiry.server"),
-    enrollments: await import("~/domain/enrollments.server"),
     jobs: await import("~/jobs.server"),
-    Worker: (await import("~/queue/worker.server")).Worker,
   };
-  (await import("~/integrations/processors.server")).registerPlatformProcessors();
   await app.prisma.shop.createMany({ data: [{ domain: SHOP }, { domain: GONE, uninstalledAt: new Date() }] });
   for (const shop of [SHOP, GONE]) {
     const t = await app.prisma.tier.create({

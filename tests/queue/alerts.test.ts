@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createFakeShopifyAdmin, type FakeShopify } from "../../sandbox/fakes/shopify-admin";
 import { createFakeSmtp, type FakeSmtp } from "../../sandbox/fakes/smtp";
-import type * as Auth from "../support/auth";
+import { importApp, type App } from "../support/app";
 import { drainQueue } from "../support/drain";
 
 const ALERTING = "alerting.myshopify.com";
@@ -13,13 +13,9 @@ const QUIET = "quiet.myshopify.com";
 const NEIGHBOUR = "neighbour-alerts.myshopify.com";
 let shopify: FakeShopify;
 let smtp: FakeSmtp;
-let app: {
-  prisma: typeof import("~/db.server").default;
-  auth: typeof Auth;
-  enrollments: typeof import("~/domain/enrollments.server");
+let app: App & {
   claim: typeof import("~/queue/claim.server");
   queueScreen: typeof import("~/routes/app.queue");
-  Worker: typeof import("~/queue/worker.server").Worker;
 };
 
 beforeAll(async () => {
@@ -30,14 +26,10 @@ beforeAll(async () => {
   process.env.SMTP_URL = smtp.url;
   process.env.ALERT_FROM = "Club Tiers <alerts@example.com>";
   app = {
-    prisma: (await import("~/db.server")).default,
-    auth: await import("../support/auth"),
-    enrollments: await import("~/domain/enrollments.server"),
+    ...(await importApp()),
     claim: await import("~/queue/claim.server"),
     queueScreen: await import("~/routes/app.queue"),
-    Worker: (await import("~/queue/worker.server")).Worker,
   };
-  (await import("~/integrations/processors.server")).registerPlatformProcessors();
   await app.prisma.shop.createMany({
     data: [
       { domain: ALERTING, alertEmail: "owner@alerting.example" },

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createFakeCommerce7, type FakeCommerce7 } from "../../sandbox/fakes/commerce7";
 import { createFakeShopifyAdmin, type FakeShopify } from "../../sandbox/fakes/shopify-admin";
-import type * as Auth from "../support/auth";
+import { importApp, type App } from "../support/app";
 import { drainQueue } from "../support/drain";
 
 const C7_SHOP = "cellar.myshopify.com";
@@ -13,13 +13,9 @@ let c7: FakeCommerce7;
 let shopify: FakeShopify;
 // App modules read the environment once, when first imported: import them after
 // pointing it at the fakes.
-let app: {
-  prisma: typeof import("~/db.server").default;
-  auth: typeof Auth;
+let app: App & {
   review: typeof import("~/routes/app.members.new_.review");
   member: typeof import("~/routes/app.members.$id");
-  Worker: typeof import("~/queue/worker.server").Worker;
-  registerPlatformProcessors: typeof import("~/integrations/processors.server").registerPlatformProcessors;
 };
 const clubs: Record<string, string> = {};
 
@@ -34,14 +30,10 @@ beforeAll(async () => {
   process.env.QUEUE_BACKOFF_BASE_MS = "20";
   process.env.QUEUE_BACKOFF_CAP_MS = "100";
   app = {
-    prisma: (await import("~/db.server")).default,
-    auth: await import("../support/auth"),
+    ...(await importApp()),
     review: await import("~/routes/app.members.new_.review"),
     member: await import("~/routes/app.members.$id"),
-    Worker: (await import("~/queue/worker.server")).Worker,
-    registerPlatformProcessors: (await import("~/integrations/processors.server")).registerPlatformProcessors,
   };
-  app.registerPlatformProcessors();
   const { setCommerce7Credentials } = await import("~/domain/shops.server");
   await setCommerce7Credentials(app.prisma, C7_SHOP, { tenant: TENANT.tenantId, appId: TENANT.appId, appSecret: TENANT.appSecret });
   await app.prisma.shop.update({ where: { domain: C7_SHOP }, data: { crm: "commerce7" } });

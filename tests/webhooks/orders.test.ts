@@ -4,7 +4,7 @@
 // upgrades follow the tier rules (ADR 0007), and nothing is ever doubled.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFakeShopifyAdmin, type FakeShopify } from "../../sandbox/fakes/shopify-admin";
-import type * as Auth from "../support/auth";
+import { importApp, type App } from "../support/app";
 import { drainQueue } from "../support/drain";
 
 const SHOP = "orders.myshopify.com";
@@ -12,12 +12,8 @@ const C7_SHOP = "orders-c7.myshopify.com";
 const OTHER = "elsewhere.myshopify.com";
 const DAY = 86_400_000;
 let shopify: FakeShopify;
-let app: {
-  prisma: typeof import("~/db.server").default;
-  auth: typeof Auth;
+let app: App & {
   webhook: typeof import("~/routes/webhooks.orders.create");
-  enrollments: typeof import("~/domain/enrollments.server");
-  Worker: typeof import("~/queue/worker.server").Worker;
 };
 const tiers: Record<string, string> = {};
 
@@ -25,13 +21,9 @@ beforeAll(async () => {
   shopify = await createFakeShopifyAdmin({ shops: [{ domain: SHOP, accessToken: "shpat_test" }, { domain: OTHER, accessToken: "shpat_test" }] });
   process.env.SHOPIFY_ADMIN_ORIGIN = `${shopify.url}/shops/{shop}`;
   app = {
-    prisma: (await import("~/db.server")).default,
-    auth: await import("../support/auth"),
+    ...(await importApp()),
     webhook: await import("~/routes/webhooks.orders.create"),
-    enrollments: await import("~/domain/enrollments.server"),
-    Worker: (await import("~/queue/worker.server")).Worker,
   };
-  (await import("~/integrations/processors.server")).registerPlatformProcessors();
   await app.prisma.shop.createMany({ data: [{ domain: SHOP }, { domain: C7_SHOP, crm: "commerce7" }, { domain: OTHER }] });
   for (const shop of [SHOP, C7_SHOP, OTHER]) {
     for (const [rank, handle, threshold, extra] of [
@@ -75,7 +67,7 @@ function order(customer: { id: number; email: string } | null, over: Record<stri
   };
 }
 
-async function deliver(shop: string, body: unknown, opts: Parameters<typeof Auth.webhookRequest>[3] = {}) {
+async function deliver(shop: string, body: unknown, opts: Parameters<App["auth"]["webhookRequest"]>[3] = {}) {
   const request = app.auth.webhookRequest(shop, "orders/create", body, opts);
   return (await app.webhook.action(app.auth.routeArgs(request)).catch((e: unknown) => e)) as Response;
 }

@@ -2,6 +2,7 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type FrameLocator, type Page } from "playwright-core";
+import { afterAll, beforeAll, inject } from "vitest";
 
 const SCREENSHOTS = resolve(import.meta.dirname, "../../../test-results/screenshots");
 
@@ -33,4 +34,22 @@ export async function screenshot(page: Page, name: string) {
 
 export function app(page: Page): FrameLocator {
   return page.frameLocator("iframe#app");
+}
+
+/**
+ * One browser for the calling test file: launched before its tests, closed
+ * after them, once the sandbox's fakes have had their faults cleared (a test
+ * that failed half-way must not leave a platform "down" for the next file).
+ */
+export function useBrowser(): () => Browser {
+  const sandbox = inject("sandbox");
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await Promise.all([sandbox.fakes.commerce7, sandbox.fakes.shopify].map((url) => fetch(`${url}/__fake/faults`, { method: "DELETE" })));
+    await browser?.close();
+  });
+  return () => browser!;
 }
