@@ -5,6 +5,7 @@
 // sent back to the browser; leaving the secret field empty keeps the stored one.
 import { z } from "zod";
 import type { Db } from "../db.server";
+import { env } from "../env.server";
 import { Commerce7Client } from "../integrations/commerce7/client.server";
 import { listClubs, type Club } from "../integrations/commerce7/clubs.server";
 import { SyncError } from "../queue/errors";
@@ -35,7 +36,8 @@ export async function loadSettings(db: Db, shop: string) {
   const row = await requireShop(db, shop);
   const creds = await getCommerce7Credentials(db, shop);
   const tiers = await db.tier.findMany({ where: { shop }, orderBy: [{ active: "desc" }, { rank: "asc" }], select: { id: true, name: true, c7ClubId: true, active: true } });
-  return { settings: { ...publicShopSettings(row), c7AppId: creds?.appId ?? "" }, tiers };
+  // emailAlerts: whether this server can send alert emails at all (never the SMTP URL itself).
+  return { settings: { ...publicShopSettings(row), c7AppId: creds?.appId ?? "" }, tiers, emailAlerts: Boolean(env.SMTP_URL) };
 }
 
 /** Validates and saves; returns field errors and writes nothing when any field is wrong. */

@@ -36,7 +36,7 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<ActionRes
 };
 
 export default function Settings() {
-  const { settings, tiers } = useLoaderData<typeof loader>();
+  const { settings, tiers, emailAlerts } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state !== "idle";
@@ -104,6 +104,11 @@ export default function Settings() {
                     value={alertEmail}
                     onChange={setAlertEmail}
                     autoComplete="email"
+                    helpText={
+                      emailAlerts
+                        ? "One email lists every sync that failed for good, with the reason and a link to retry."
+                        : "Email is not set up on this server (SMTP_URL): failures show on the Sync queue page only."
+                    }
                     error={errors.alertEmail}
                   />
                 </FormLayout>
