@@ -5,6 +5,7 @@
 // customer and tier (joined), nothing per row.
 import { z } from "zod";
 import type { Db } from "../db.server";
+import { decodeCursor, encodeCursor } from "./cursor";
 import { recordedSpendCents } from "./enrollments.server";
 import { tierChangeRefusal } from "./tiers";
 
@@ -19,19 +20,6 @@ export const listQuery = z.object({
 export type ListQuery = z.infer<typeof listQuery>;
 
 const PAGE = 50;
-
-function encodeCursor(value: Date, id: string) {
-  return Buffer.from(`${value.toISOString()}|${id}`).toString("base64url");
-}
-function decodeCursor(cursor: string): { value: Date; id: string } | null {
-  try {
-    const [iso, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-    const value = new Date(iso ?? "");
-    return id && !Number.isNaN(value.getTime()) ? { value, id } : null;
-  } catch {
-    return null;
-  }
-}
 
 export async function listMembers(db: Db, shop: string, raw: Partial<Record<keyof ListQuery, string>>) {
   const q = listQuery.parse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== null)));

@@ -6,44 +6,22 @@ import { TitleBar } from "@shopify/app-bridge-react";
 import { useState } from "react";
 import prisma from "~/db.server";
 import { discard, retryAllFailed, retryNow } from "~/queue/manual.server";
+import { listSyncItems } from "~/domain/sync-items.server";
+import { STATUSES } from "~/queue/types";
 import { queueStats } from "~/queue/stats.server";
-import { ACTION_LABELS, type QueueAction } from "~/queue/types";
 import { authenticate } from "~/shopify.server";
 
-const STATUSES = ["", "pending", "processing", "failed", "completed", "cancelled"];
+const FILTERS = ["", ...STATUSES];
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  const status = new URL(request.url).searchParams.get("status") ?? "";
-  const [items, stats, shop] = await Promise.all([
-    prisma.crmSyncQueue.findMany({
-      where: { shop: session.shop, ...(STATUSES.includes(status) && status ? { status } : {}) },
-      orderBy: { createdAt: "desc" },
-      take: 100,
-    }),
+  const params = new URL(request.url).searchParams;
+  const [list, stats, shop] = await Promise.all([
+    listSyncItems(prisma, session.shop, { status: params.get("status"), cursor: params.get("cursor") }),
     queueStats(prisma, { shop: session.shop }),
     prisma.shop.findUnique({ where: { domain: session.shop }, select: { alertEmail: true } }),
   ]);
-  // One query for the page's members (queue rows key on the customer without a relation).
-  const customers = await prisma.customer.findMany({ where: { shop: session.shop, id: { in: [...new Set(items.map((i) => i.customerId))] } }, select: { id: true, email: true } });
-  const emails = new Map(customers.map((c) => [c.id, c.email]));
-  return {
-    status,
-    stats,
-    alertEmail: shop?.alertEmail ?? null,
-    items: items.map((i) => ({
-      id: i.id,
-      action: ACTION_LABELS[i.actionType as QueueAction] ?? i.actionType,
-      member: emails.get(i.customerId) ?? null,
-      alerted: i.alertedAt !== null,
-      status: i.status,
-      attempts: `${i.attempts}/${i.maxAttempts}`,
-      nextRunAt: i.nextRunAt.toISOString(),
-      lastError: i.lastError,
-      enrollmentId: i.enrollmentId,
-      createdAt: i.createdAt.toISOString(),
-    })),
-  };
+  return { ...list, stats, alertEmail: shop?.alertEmail ?? null };
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -60,7 +38,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 const tone = { pending: "attention", processing: "info", failed: "critical", completed: "success", cancelled: undefined } as const;
 
 export default function Queue() {
-  const { items, stats, status, alertEmail } = useLoaderData<typeof loader>();
+  const { items, stats, status, alertEmail, nextCursor } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const [filter, setFilter] = useState(params.get("status") ?? status);
@@ -91,7 +69,7 @@ export default function Queue() {
                 <InlineStack gap="200" blockAlign="end">
                   <Form method="get">
                     <InlineStack gap="200" blockAlign="end">
-                      <Select label="Status" name="status" value={filter} onChange={setFilter} options={STATUSES.map((s) => ({ label: s || "All", value: s }))} />
+                      <Select label="Status" name="status" value={filter} onChange={setFilter} options={FILTERS.map((s) => ({ label: s || "All", value: s }))} />
                       <Button submit>Filter</Button>
                     </InlineStack>
                   </Form>
@@ -160,6 +138,12 @@ export default function Queue() {
                 ))}
               </IndexTable>
             </Card>
+            {(nextCursor || params.get("cursor")) && (
+              <InlineStack gap="200">
+                {params.get("cursor") && <Button url={`/app/queue?${new URLSearchParams(status ? { status } : {})}`}>Newest</Button>}
+                {nextCursor && <Button url={`/app/queue?${new URLSearchParams({ ...(status ? { status } : {}), cursor: nextCursor })}`}>Older items</Button>}
+              </InlineStack>
+            )}
           </BlockStack>
         </Layout.Section>
       </Layout>
