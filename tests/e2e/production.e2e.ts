@@ -32,7 +32,7 @@ describe("npm start", () => {
     runPrisma(["migrate", "deploy"], databaseUrl, { quiet: true });
     const port = 4300 + (process.pid % 500);
     // Nothing inherited but what finds programs: the sandbox's settings must not leak in.
-    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...example, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1" };
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", ...example, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1" };
 
     const server = spawn("npm", ["start"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let output = "";
