@@ -15,7 +15,7 @@ import { env } from "../env.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { processNow } from "../queue/inline.server";
 import { addMonths } from "./dates";
-import { spendWindowStart } from "./orders";
+import { netSpendCents, spendWindowStart } from "./orders";
 import { newMemberRefusal, tierChangeRefusal } from "./tiers";
 
 export const enrollInput = z.object({
@@ -33,10 +33,20 @@ export type EnrollResult =
   | { ok: true; enrollmentId: string; sync: "synced" | "queued"; message: string; duplicate: boolean }
   | { ok: false; errors: Partial<Record<EnrollFields, string>>; existingEnrollmentId?: string };
 
-/** Spend recorded in the 12 months up to `now`, in cents. */
+/** Spend recorded in the 12 months up to `now`, net of refunds, in cents (see netSpendCents). */
 export async function recordedSpendCents(db: Db | Tx, shop: string, customerId: string, now = new Date()): Promise<number> {
-  const agg = await db.purchase.aggregate({ where: { shop, customerId, occurredAt: { gte: spendWindowStart(now), lte: now } }, _sum: { amountCents: true } });
-  return agg._sum.amountCents ?? 0;
+  const purchases = await db.purchase.findMany({ where: { shop, customerId, occurredAt: { gte: spendWindowStart(now), lte: now } }, select: { orderId: true, amountCents: true } });
+  const refunded = new Map<string, number>();
+  // In chunks: a database binds a limited number of parameters per statement.
+  for (let i = 0; i < purchases.length; i += 500) {
+    const groups = await db.refund.groupBy({
+      by: ["orderId"],
+      where: { shop, orderId: { in: purchases.slice(i, i + 500).map((p) => p.orderId) } },
+      _sum: { amountCents: true },
+    });
+    for (const g of groups) refunded.set(g.orderId, g._sum.amountCents ?? 0);
+  }
+  return netSpendCents(purchases, refunded);
 }
 
 /** Tiers a new member can join (see newMemberRefusal), in upgrade order. */

@@ -19,6 +19,7 @@ import { decimalToCents } from "./money";
 import { orderEffects } from "./orders";
 
 export const ORDERS_CREATE = "orders/create";
+const cancelRefundId = (orderGid: string) => `cancel:${orderGid}`;
 
 const id = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform(String);
 const amount = z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -65,7 +66,7 @@ export class InvalidOrder extends Error {}
 export async function recordOrderWebhook(db: Db, shop: string, raw: unknown): Promise<OrderOutcome> {
   const parsed = orderPayload.safeParse(raw);
   if (!parsed.success) {
-    throw new InvalidOrder(parsed.error.issues.map((i) => `${i.path.join(".") || "payload"}: ${i.message}`).join("; "));
+    throw new InvalidOrder(describe(parsed.error));
   }
   return recordOrder(db, shop, parsed.data);
 }
@@ -161,4 +162,70 @@ async function applyMembershipEffects(tx: Tx, shop: string, crm: string, custome
     return { membership: "renewed" as const, enrollmentId: active.id };
   }
   return { membership: "unchanged" as const, enrollmentId: active.id };
+}
+
+// ——— Refunds and cancellations ———
+//
+// They lower the spend that later decisions are made on; they never downgrade
+// or shorten a membership (ADR 0007). Each is recorded once (Refund's unique
+// refund id), whether or not its order has arrived yet.
+
+const refundPayload = z.object({
+  id,
+  order_id: id,
+  admin_graphql_api_id: z.string().startsWith("gid://shopify/Refund/").optional(),
+  created_at: z.iso.datetime({ offset: true }),
+  // Spend is the subtotal, so what counts back is the refunded lines' subtotal
+  // (not shipping, taxes or ad-hoc amounts).
+  refund_line_items: z.array(z.object({ subtotal_set: moneySet.optional(), subtotal: amount.optional() })).default([]),
+});
+
+export type RefundOutcome = { status: "recorded"; amountCents: number } | { status: "duplicate" };
+
+/** refunds/create. Throws InvalidOrder (nothing written) for a payload we cannot read. */
+export async function recordRefundWebhook(db: Db, shop: string, raw: unknown): Promise<RefundOutcome> {
+  const parsed = refundPayload.safeParse(raw);
+  if (!parsed.success) throw new InvalidOrder(describe(parsed.error));
+  const r = parsed.data;
+  const amountCents = r.refund_line_items.reduce((sum, line) => sum + (line.subtotal_set?.shop_money.amount ?? line.subtotal ?? 0), 0);
+  return insertRefund(db, {
+    shop,
+    orderId: `gid://shopify/Order/${r.order_id}`,
+    refundId: r.admin_graphql_api_id ?? `gid://shopify/Refund/${r.id}`,
+    amountCents,
+    occurredAt: new Date(r.created_at),
+  });
+}
+
+/** orders/cancelled: the whole order stops counting (a refund of all of it). */
+export async function recordCancellationWebhook(db: Db, shop: string, raw: unknown): Promise<RefundOutcome> {
+  const parsed = orderPayload.safeParse(raw);
+  if (!parsed.success) throw new InvalidOrder(describe(parsed.error));
+  const order = parsed.data;
+  const orderGid = order.admin_graphql_api_id ?? `gid://shopify/Order/${order.id}`;
+  // What we recorded is what stops counting; if the order has not arrived yet,
+  // its original subtotal (the current one may already be 0 after the refund).
+  const recorded = await db.purchase.findUnique({ where: { shop_orderId: { shop, orderId: orderGid } }, select: { amountCents: true } });
+  const set = order.subtotal_price_set ?? order.current_subtotal_price_set;
+  return insertRefund(db, {
+    shop,
+    orderId: orderGid,
+    refundId: cancelRefundId(orderGid),
+    amountCents: recorded?.amountCents ?? set?.shop_money.amount ?? 0,
+    occurredAt: order.cancelled_at ? new Date(order.cancelled_at) : new Date(),
+  });
+}
+
+async function insertRefund(db: Db, data: { shop: string; orderId: string; refundId: string; amountCents: number; occurredAt: Date }): Promise<RefundOutcome> {
+  try {
+    await db.refund.create({ data });
+    return { status: "recorded", amountCents: data.amountCents };
+  } catch (error) {
+    if (isUniqueViolation(error)) return { status: "duplicate" };
+    throw error;
+  }
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "payload"}: ${i.message}`).join("; ");
 }

@@ -10,7 +10,8 @@
 //   ends up in, the membership runs until the order date + that tier's
 //   duration, if that is later than its current expiry. Spend below the
 //   threshold is recorded, but neither renews nor upgrades.
-// - Never down: an order never lowers a tier or shortens a membership.
+// - Never down: an order never lowers a tier or shortens a membership, and a
+//   refund or cancellation only lowers the spend later decisions are made on.
 import { addMonths } from "./dates";
 import { tierChangeRefusal } from "./tiers";
 
@@ -27,6 +28,15 @@ export function orderEffects(input: { current: RuleTier; expiresAt: Date; tiers:
   const tier = upgradeTo ?? current;
   const renewed = spendCents >= tier.annualThresholdCents ? addMonths(at, tier.durationMonths) : null;
   return { upgradeTo, expiresAt: renewed && renewed > input.expiresAt ? renewed : null };
+}
+
+/**
+ * Spend, net of refunds: per order, what was bought minus what was given back,
+ * never below zero. A cancellation is recorded as a refund of the whole order,
+ * so a cancellation and the refunds that come with it are not counted twice.
+ */
+export function netSpendCents(purchases: { orderId: string; amountCents: number }[], refundedByOrder: Map<string, number>): number {
+  return purchases.reduce((sum, p) => sum + p.amountCents - Math.min(p.amountCents, refundedByOrder.get(p.orderId) ?? 0), 0);
 }
 
 /** The trailing window spend is summed over, ending at `at`. */

@@ -41,7 +41,7 @@ export async function customerData(db: Db, shop: string, raw: unknown) {
   };
 }
 
-/** customers/redact: erase the customer, their memberships, spend and sync items. */
+/** customers/redact: erase the customer, their memberships, spend (and its refunds) and sync items. */
 export async function redactCustomer(db: Db, shop: string, raw: unknown): Promise<{ erased: boolean }> {
   const { customer: ref } = customerRequest.parse(raw);
   return db.$transaction(async (tx) => {
@@ -51,6 +51,10 @@ export async function redactCustomer(db: Db, shop: string, raw: unknown): Promis
     // enrollments for ordering); their attempts go with them (cascade).
     await tx.crmSyncQueue.deleteMany({ where: { shop, customerId: customer.id } });
     await tx.enrollment.deleteMany({ where: { shop, customerId: customer.id } });
+    const orders = await tx.purchase.findMany({ where: { shop, customerId: customer.id }, select: { orderId: true } });
+    for (let i = 0; i < orders.length; i += 500) {
+      await tx.refund.deleteMany({ where: { shop, orderId: { in: orders.slice(i, i + 500).map((o) => o.orderId) } } });
+    }
     await tx.purchase.deleteMany({ where: { shop, customerId: customer.id } });
     await tx.customer.deleteMany({ where: { shop, id: customer.id } });
     return { erased: true };
@@ -63,6 +67,7 @@ export async function redactShop(db: Db, shop: string): Promise<void> {
     await tx.crmSyncQueue.deleteMany({ where: { shop } });
     await tx.enrollment.deleteMany({ where: { shop } });
     await tx.purchase.deleteMany({ where: { shop } });
+    await tx.refund.deleteMany({ where: { shop } });
     await tx.customer.deleteMany({ where: { shop } });
     await tx.tier.deleteMany({ where: { shop } });
     await tx.webhookEvent.deleteMany({ where: { shop } });

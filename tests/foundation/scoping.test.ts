@@ -1,6 +1,7 @@
 // Every data-access function is scoped by shop: ids from another shop find nothing.
 import { describe, expect, it } from "vitest";
 import prisma from "~/db.server";
+import { recordedSpendCents } from "~/domain/enrollments.server";
 import * as records from "~/domain/records.server";
 
 async function seedShop(shop: string) {
@@ -33,5 +34,11 @@ describe("shop scoping", () => {
     expect(await records.getQueueItem(prisma, "a.myshopify.com", b.queue.id)).toBeNull();
     expect((await records.listQueueItems(prisma, "a.myshopify.com")).map((q) => q.id)).toEqual([a.queue.id]);
     expect(await records.listPurchases(prisma, "a.myshopify.com", b.customer.id)).toEqual([]);
+
+    // Both shops have an order "1": a refund in one shop never touches the other's spend.
+    await prisma.refund.create({ data: { shop: "b.myshopify.com", orderId: "1", refundId: "r1", amountCents: 5, occurredAt: new Date() } });
+    expect(await recordedSpendCents(prisma, "a.myshopify.com", a.customer.id)).toBe(5);
+    expect(await recordedSpendCents(prisma, "b.myshopify.com", b.customer.id)).toBe(0);
+    expect(await recordedSpendCents(prisma, "a.myshopify.com", b.customer.id)).toBe(0);
   });
 });

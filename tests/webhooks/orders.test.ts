@@ -14,6 +14,8 @@ const DAY = 86_400_000;
 let shopify: FakeShopify;
 let app: App & {
   webhook: typeof import("~/routes/webhooks.orders.create");
+  refunds: typeof import("~/routes/webhooks.refunds.create");
+  cancelled: typeof import("~/routes/webhooks.orders.cancelled");
 };
 const tiers: Record<string, string> = {};
 
@@ -23,6 +25,8 @@ beforeAll(async () => {
   app = {
     ...(await importApp()),
     webhook: await import("~/routes/webhooks.orders.create"),
+    refunds: await import("~/routes/webhooks.refunds.create"),
+    cancelled: await import("~/routes/webhooks.orders.cancelled"),
   };
   await app.prisma.shop.createMany({ data: [{ domain: SHOP }, { domain: C7_SHOP, crm: "commerce7" }, { domain: OTHER }] });
   for (const shop of [SHOP, C7_SHOP, OTHER]) {
@@ -67,9 +71,24 @@ function order(customer: { id: number; email: string } | null, over: Record<stri
   };
 }
 
-async function deliver(shop: string, body: unknown, opts: Parameters<App["auth"]["webhookRequest"]>[3] = {}) {
-  const request = app.auth.webhookRequest(shop, "orders/create", body, opts);
-  return (await app.webhook.action(app.auth.routeArgs(request)).catch((e: unknown) => e)) as Response;
+async function deliver(shop: string, body: unknown, opts: Parameters<App["auth"]["webhookRequest"]>[3] = {}, topic = "orders/create") {
+  const request = app.auth.webhookRequest(shop, topic, body, opts);
+  const handler = { "orders/create": app.webhook, "refunds/create": app.refunds, "orders/cancelled": app.cancelled }[topic]!;
+  return (await handler.action(app.auth.routeArgs(request)).catch((e: unknown) => e)) as Response;
+}
+
+let refundNo = 0;
+/** A refunds/create payload giving back `amounts` (one refunded line each) on `orderId`. */
+function refund(orderId: number, ...amounts: string[]) {
+  refundNo++;
+  return {
+    id: 700_000 + refundNo,
+    order_id: orderId,
+    created_at: new Date().toISOString(),
+    note: "Corked bottle",
+    refund_line_items: amounts.map((a, i) => ({ id: i + 1, quantity: 1, subtotal: Number(a), subtotal_set: { shop_money: { amount: a, currency_code: "USD" } } })),
+    transactions: [{ kind: "refund", amount: amounts[0] }],
+  };
 }
 
 /** Enrolls a customer who exists in the shop's Shopify (the fake); `remoteId` is their numeric Shopify id, as orders carry it. */
@@ -250,5 +269,63 @@ describe("renewals and upgrades", () => {
     expect(await up.json()).toMatchObject({ membership: "upgraded" });
     expect((await queued()).map((q) => q.actionType)).toEqual(["add_membership", "upgrade_membership"]);
     expect(await app.prisma.customer.count({ where: { shop: C7_SHOP, email: "cellar@example.com" } })).toBe(1);
+  });
+});
+
+describe("refunds and cancellations", () => {
+  const amount = (dollars: string) => ({ current_subtotal_price_set: { shop_money: { amount: dollars, currency_code: "USD" } } });
+  const spend = async (email: string, shop = SHOP) => {
+    const c = await app.prisma.customer.findUniqueOrThrow({ where: { shop_email: { shop, email } } });
+    return app.enrollments.recordedSpendCents(app.prisma, shop, c.id);
+  };
+
+  it("a refund gives back its lines' subtotal once, however often it is delivered; the membership is never lowered", async () => {
+    const member = await enrolled(SHOP, "silver", "returns@example.com");
+    const big = order({ id: member.remoteId, email: "returns@example.com" }, amount("1300.00"));
+    expect(await (await deliver(SHOP, big)).json()).toMatchObject({ membership: "upgraded" });
+    const r = refund(big.id, "200.00", "100.50");
+    expect(await (await deliver(SHOP, r, {}, "refunds/create")).json()).toEqual({ status: "recorded", amountCents: 30_050 });
+    expect(await (await deliver(SHOP, r, {}, "refunds/create")).json()).toEqual({ status: "duplicate" });
+    expect(await spend("returns@example.com")).toBe(130_000 - 30_050);
+    expect((await activeOf(member.customerId)).tier.handle).toBe("gold"); // never down
+  });
+
+  it("a refund delivered before its order counts once the order arrives; refunds never make an order count below zero", async () => {
+    await enrolled(SHOP, "silver", "early@example.com");
+    const customer = await app.prisma.customer.findUniqueOrThrow({ where: { shop_email: { shop: SHOP, email: "early@example.com" } } });
+    const remoteId = Number(customer.platformId!.split("/").pop());
+    const o = order({ id: remoteId, email: "early@example.com" }, amount("80.00"));
+    await deliver(SHOP, refund(o.id, "50.00"), {}, "refunds/create");
+    await deliver(SHOP, refund(o.id, "50.00"), {}, "refunds/create"); // a second refund: 100 back on an 80 order
+    expect(await spend("early@example.com")).toBe(0);
+    expect(await (await deliver(SHOP, o)).json()).toMatchObject({ status: "recorded", amountCents: 8_000, spendCents: 0, membership: "unchanged" });
+    await deliver(SHOP, order({ id: remoteId, email: "early@example.com" }, amount("25.00")));
+    expect(await spend("early@example.com")).toBe(2_500);
+  });
+
+  it("a cancelled order stops counting, and the refund that comes with the cancellation is not taken twice", async () => {
+    await enrolled(SHOP, "silver", "cancels@example.com");
+    const customer = await app.prisma.customer.findUniqueOrThrow({ where: { shop_email: { shop: SHOP, email: "cancels@example.com" } } });
+    const remoteId = Number(customer.platformId!.split("/").pop());
+    const keep = order({ id: remoteId, email: "cancels@example.com" }, amount("300.00"));
+    const drop = order({ id: remoteId, email: "cancels@example.com" }, amount("500.00"));
+    await deliver(SHOP, keep);
+    await deliver(SHOP, drop);
+    expect(await spend("cancels@example.com")).toBe(80_000);
+    // Shopify's cancellation payload: the same order, now cancelled, its current subtotal 0.
+    const cancelled = { ...drop, cancelled_at: new Date().toISOString(), ...amount("0.00"), subtotal_price_set: { shop_money: { amount: "500.00", currency_code: "USD" } } };
+    expect(await (await deliver(SHOP, cancelled, {}, "orders/cancelled")).json()).toEqual({ status: "recorded", amountCents: 50_000 });
+    expect(await (await deliver(SHOP, refund(drop.id, "500.00"), {}, "refunds/create")).json()).toMatchObject({ status: "recorded" });
+    expect(await (await deliver(SHOP, cancelled, {}, "orders/cancelled")).json()).toEqual({ status: "duplicate" });
+    expect(await spend("cancels@example.com")).toBe(30_000);
+  });
+
+  it("a refund payload we cannot read gets a 400 and writes nothing; a forged one a 401", async () => {
+    const before = await app.prisma.refund.count();
+    const bad = await deliver(SHOP, { ...refund(1, "10.00"), order_id: "not-an-id" }, {}, "refunds/create");
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: expect.stringContaining("order_id") });
+    expect((await deliver(SHOP, refund(1, "10.00"), { secret: "forged" }, "refunds/create")).status).toBe(401);
+    expect(await app.prisma.refund.count()).toBe(before);
   });
 });

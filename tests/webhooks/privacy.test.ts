@@ -5,6 +5,7 @@ import prisma from "~/db.server";
 import { enroll } from "~/domain/enrollments.server";
 import { action as compliance } from "~/routes/webhooks.compliance";
 import { action as ordersCreate } from "~/routes/webhooks.orders.create";
+import { action as refundsCreate } from "~/routes/webhooks.refunds.create";
 import { action as uninstalled } from "~/routes/webhooks.app.uninstalled";
 import { routeArgs, storeOfflineSession, webhookRequest } from "../support/auth";
 
@@ -22,13 +23,21 @@ async function memberWithHistory(shop: string, email: string, shopifyId: number)
   const r = await enroll(prisma, shop, { idempotencyKey: `k-${shop}-${email}`, tierId: tier.id, email, firstName: "Ada", lastName: "Vine", platformId: `gid://shopify/Customer/${shopifyId}` });
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   orderNo++;
+  const orderId = 7_000 + orderNo + (shop === OTHER ? 500 : 0);
   const res = await send(ordersCreate, shop, "orders/create", {
-    id: 7_000 + orderNo,
+    id: orderId,
     created_at: new Date().toISOString(),
     current_subtotal_price_set: { shop_money: { amount: "900.00", currency_code: "USD" } },
     customer: { id: shopifyId, email },
   });
   expect(res.status).toBe(200);
+  const refunded = await send(refundsCreate, shop, "refunds/create", {
+    id: orderId,
+    order_id: orderId,
+    created_at: new Date().toISOString(),
+    refund_line_items: [{ subtotal_set: { shop_money: { amount: "10.00", currency_code: "USD" } } }],
+  });
+  expect(refunded.status).toBe(200);
   const enrollment = await prisma.enrollment.findUniqueOrThrow({ where: { id: r.enrollmentId } });
   await prisma.syncAttempt.create({
     data: { shop, queueId: (await prisma.crmSyncQueue.findFirstOrThrow({ where: { enrollmentId: enrollment.id } })).id, attempt: 1, outcome: "retry", error: "Shopify is down", durationMs: 5, startedAt: new Date() },
@@ -40,6 +49,7 @@ const held = async (shop: string) => ({
   customers: await prisma.customer.count({ where: { shop } }),
   enrollments: await prisma.enrollment.count({ where: { shop } }),
   purchases: await prisma.purchase.count({ where: { shop } }),
+  refunds: await prisma.refund.count({ where: { shop } }),
   queue: await prisma.crmSyncQueue.count({ where: { shop } }),
   attempts: await prisma.syncAttempt.count({ where: { shop } }),
 });
@@ -81,6 +91,7 @@ describe("customers/data_request and customers/redact", () => {
     expect(await prisma.crmSyncQueue.count({ where: { customerId: mine } })).toBe(0);
     const after = await held(SHOP);
     expect(after.customers).toBe(before.customers - 1);
+    expect(after.refunds).toBe(before.refunds - 1);
     expect(after.attempts).toBe(before.attempts - 1);
     expect(await held(OTHER)).toEqual(otherBefore);
     expect(await prisma.customer.findUnique({ where: { id: theirs } })).not.toBeNull();
@@ -117,7 +128,7 @@ describe("app/uninstalled and shop/redact", () => {
     expect((await prisma.crmSyncQueue.findUniqueOrThrow({ where: { id: done.id } })).status).toBe("completed");
 
     expect((await send(compliance, shop, "shop/redact", { shop_id: 1, shop_domain: shop })).status).toBe(200);
-    expect(await held(shop)).toEqual({ customers: 0, enrollments: 0, purchases: 0, queue: 0, attempts: 0 });
+    expect(await held(shop)).toEqual({ customers: 0, enrollments: 0, purchases: 0, refunds: 0, queue: 0, attempts: 0 });
     expect(await prisma.tier.count({ where: { shop } })).toBe(0);
     expect(await prisma.webhookEvent.count({ where: { shop } })).toBe(0);
     expect(await prisma.shop.findUnique({ where: { domain: shop } })).toBeNull();
