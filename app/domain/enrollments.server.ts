@@ -14,8 +14,9 @@ import { isUniqueViolation, type Db, type Tx } from "../db.server";
 import { env } from "../env.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { processNow } from "../queue/inline.server";
+import { sql } from "../queue/sql.server";
 import { addMonths } from "./dates";
-import { netSpendCents, spendWindowStart } from "./orders";
+import { spendWindowStart } from "./orders";
 import { newMemberRefusal, tierChangeRefusal } from "./tiers";
 
 export const enrollInput = z.object({
@@ -33,20 +34,25 @@ export type EnrollResult =
   | { ok: true; enrollmentId: string; sync: "synced" | "queued"; message: string; duplicate: boolean }
   | { ok: false; errors: Partial<Record<EnrollFields, string>>; existingEnrollmentId?: string };
 
-/** Spend recorded in the 12 months up to `now`, net of refunds, in cents (see netSpendCents). */
+/**
+ * Spend recorded in the 12 months up to `now`, net of refunds, in cents: per
+ * order, what was bought minus what was given back, never below zero (so a
+ * cancellation and the refund that comes with it are not taken twice). One
+ * statement; refunds are found through their (shop, orderId) index.
+ */
 export async function recordedSpendCents(db: Db | Tx, shop: string, customerId: string, now = new Date()): Promise<number> {
-  const purchases = await db.purchase.findMany({ where: { shop, customerId, occurredAt: { gte: spendWindowStart(now), lte: now } }, select: { orderId: true, amountCents: true } });
-  const refunded = new Map<string, number>();
-  // In chunks: a database binds a limited number of parameters per statement.
-  for (let i = 0; i < purchases.length; i += 500) {
-    const groups = await db.refund.groupBy({
-      by: ["orderId"],
-      where: { shop, orderId: { in: purchases.slice(i, i + 500).map((p) => p.orderId) } },
-      _sum: { amountCents: true },
-    });
-    for (const g of groups) refunded.set(g.orderId, g._sum.amountCents ?? 0);
-  }
-  return netSpendCents(purchases, refunded);
+  const rows = await db.$queryRawUnsafe<{ spend: unknown }[]>(
+    sql(`SELECT COALESCE(SUM(p."amountCents" - (
+              SELECT CASE WHEN COALESCE(SUM(r."amountCents"), 0) > p."amountCents" THEN p."amountCents" ELSE COALESCE(SUM(r."amountCents"), 0) END
+              FROM "Refund" r WHERE r.shop = p.shop AND r."orderId" = p."orderId")), 0) AS spend
+         FROM "Purchase" p
+         WHERE p.shop = $1 AND p."customerId" = $2 AND p."occurredAt" >= $3 AND p."occurredAt" <= $4`),
+    shop,
+    customerId,
+    spendWindowStart(now),
+    now,
+  );
+  return Number(rows[0]?.spend ?? 0);
 }
 
 /** Tiers a new member can join (see newMemberRefusal), in upgrade order. */

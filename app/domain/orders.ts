@@ -1,7 +1,7 @@
 // What an order does to a membership. Pure: no database, no clock.
 //
 // The rules (ADR 0007):
-// - Spend is the member's recorded purchases over the trailing 12 months,
+// - Spend is the member's recorded purchases, net of refunds, over the trailing 12 months,
 //   ending at the order (the same window the enrollment wizard shows).
 // - UPGRADE: when that spend meets a higher active tier's annual threshold and
 //   the member's tier is upgradable, the member moves to the highest such tier
@@ -28,15 +28,6 @@ export function orderEffects(input: { current: RuleTier; expiresAt: Date; tiers:
   const tier = upgradeTo ?? current;
   const renewed = spendCents >= tier.annualThresholdCents ? addMonths(at, tier.durationMonths) : null;
   return { upgradeTo, expiresAt: renewed && renewed > input.expiresAt ? renewed : null };
-}
-
-/**
- * Spend, net of refunds: per order, what was bought minus what was given back,
- * never below zero. A cancellation is recorded as a refund of the whole order,
- * so a cancellation and the refunds that come with it are not counted twice.
- */
-export function netSpendCents(purchases: { orderId: string; amountCents: number }[], refundedByOrder: Map<string, number>): number {
-  return purchases.reduce((sum, p) => sum + p.amountCents - Math.min(p.amountCents, refundedByOrder.get(p.orderId) ?? 0), 0);
 }
 
 /** The trailing window spend is summed over, ending at `at`. */
