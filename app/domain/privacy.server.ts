@@ -8,6 +8,7 @@
 //   its customer itself; a Commerce7 tenant is the merchant's own CRM).
 import { z } from "zod";
 import type { Db, Tx } from "../db.server";
+import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 
 const customerRef = z.object({
   id: z.union([z.number(), z.string()]).transform(String).optional(),
@@ -25,19 +26,46 @@ async function findCustomer(tx: Db | Tx, shop: string, ref: z.output<typeof cust
   return email ? tx.customer.findUnique({ where: { shop_email: { shop, email } } }) : null;
 }
 
-/** Everything we hold on a customer (customers/data_request), or null when we hold nothing. */
-export async function customerData(db: Db, shop: string, raw: unknown) {
-  const { customer: ref } = customerRequest.parse(raw);
+export const customerDataRequest = z.object({
+  customer: customerRef,
+  data_request: z.object({ id: z.union([z.number(), z.string()]).transform(String) }).optional(),
+});
+
+/**
+ * customers/data_request: "give the merchant what we hold". A queue item does
+ * it (email to the shop's alert address, retried if mail is down), so the
+ * webhook answers at once and nothing is lost. Nothing is queued for a
+ * customer we do not hold.
+ */
+export async function requestCustomerData(db: Db, shop: string, raw: unknown): Promise<{ held: boolean }> {
+  const { customer: ref, data_request } = customerDataRequest.parse(raw);
   const customer = await findCustomer(db, shop, ref);
+  if (!customer) return { held: false };
+  await queueCrmSync({
+    shop,
+    actionType: "send_data_export",
+    stageId: "data_request",
+    customerId: customer.id,
+    idempotencyKey: `data_request:${data_request?.id ?? `${customer.id}:${Date.now()}`}`,
+  });
+  wakeWorker();
+  return { held: true };
+}
+
+/** Everything we hold on one customer of the shop, or null when we hold nothing. */
+export async function customerExport(db: Db, shop: string, customerId: string) {
+  const customer = await db.customer.findFirst({ where: { id: customerId, shop } });
   if (!customer) return null;
   const [enrollments, purchases] = await Promise.all([
-    db.enrollment.findMany({ where: { shop, customerId: customer.id }, include: { tier: { select: { name: true } } }, orderBy: { createdAt: "asc" } }),
-    db.purchase.findMany({ where: { shop, customerId: customer.id }, orderBy: { occurredAt: "asc" } }),
+    db.enrollment.findMany({ where: { shop, customerId }, include: { tier: { select: { name: true } } }, orderBy: { createdAt: "asc" } }),
+    db.purchase.findMany({ where: { shop, customerId }, orderBy: { occurredAt: "asc" } }),
   ]);
+  const refunds = purchases.length ? await db.refund.findMany({ where: { shop, orderId: { in: purchases.slice(0, 500).map((p) => p.orderId) } } }) : [];
   return {
     customer: { email: customer.email, firstName: customer.firstName, lastName: customer.lastName, platformId: customer.platformId, since: customer.createdAt },
-    memberships: enrollments.map((e) => ({ tier: e.tier.name, status: e.status, startedAt: e.startedAt, expiresAt: e.expiresAt, endedAt: e.endedAt })),
+    memberships: enrollments.map((e) => ({ tier: e.tier.name, status: e.status, startedAt: e.startedAt, expiresAt: e.expiresAt, endedAt: e.endedAt, endReason: e.endReason })),
     purchases: purchases.map((p) => ({ orderId: p.orderId, amountCents: p.amountCents, currency: p.currency, at: p.occurredAt })),
+    refunds: refunds.map((r) => ({ orderId: r.orderId, amountCents: r.amountCents, at: r.occurredAt })),
   };
 }
 

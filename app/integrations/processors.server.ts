@@ -4,7 +4,7 @@
 import { registerProcessor } from "../queue/registry";
 import type { QueueAction } from "../queue/types";
 import { convergeCommerce7Member } from "./commerce7/processors.server";
-import { sendFailureAlert } from "./email/processors.server";
+import { sendDataExport, sendFailureAlert } from "./email/processors.server";
 import { convergeShopifyMember, ensureShopifyDiscount } from "./shopify/processors.server";
 
 const MEMBER_ACTIONS: QueueAction[] = ["add_membership", "upgrade_membership", "cancel_membership"];
@@ -20,4 +20,6 @@ export function registerPlatformProcessors() {
   // Failure alerts go by email whatever the shop's platform.
   registerProcessor("shopify", "send_alert", sendFailureAlert);
   registerProcessor("commerce7", "send_alert", sendFailureAlert);
+  registerProcessor("shopify", "send_data_export", sendDataExport);
+  registerProcessor("commerce7", "send_data_export", sendDataExport);
 }

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { ZodError } from "zod";
 import prisma from "~/db.server";
-import { customerData, redactCustomer, redactShop } from "~/domain/privacy.server";
+import { redactCustomer, redactShop, requestCustomerData } from "~/domain/privacy.server";
 import { log } from "~/log.server";
 import { authenticate } from "~/shopify.server";
 
@@ -13,15 +13,9 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   try {
     switch (topic) {
       case "CUSTOMERS_DATA_REQUEST": {
-        const data = await customerData(prisma, shop, payload);
-        log("privacy", "info", "customer_data_request", {
-          shop,
-          webhookId,
-          held: Boolean(data),
-          memberships: data?.memberships.length ?? 0,
-          purchases: data?.purchases.length ?? 0,
-        });
-        return Response.json({ held: Boolean(data) });
+        const result = await requestCustomerData(prisma, shop, payload);
+        log("privacy", "info", "customer_data_request", { shop, webhookId, ...result });
+        return Response.json(result);
       }
       case "CUSTOMERS_REDACT": {
         const result = await redactCustomer(prisma, shop, payload);

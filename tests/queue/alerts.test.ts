@@ -16,6 +16,7 @@ let smtp: FakeSmtp;
 let app: App & {
   claim: typeof import("~/queue/claim.server");
   queueScreen: typeof import("~/routes/app.queue");
+  compliance: typeof import("~/routes/webhooks.compliance");
 };
 
 beforeAll(async () => {
@@ -29,6 +30,7 @@ beforeAll(async () => {
     ...(await importApp()),
     claim: await import("~/queue/claim.server"),
     queueScreen: await import("~/routes/app.queue"),
+    compliance: await import("~/routes/webhooks.compliance"),
   };
   await app.prisma.shop.createMany({
     data: [
@@ -174,5 +176,37 @@ describe("failure alerts", () => {
     expect(recovered.map((r) => [r.id, r.status])).toEqual([[item.id, "failed"]]);
     const fence = (await app.prisma.crmSyncQueue.findUniqueOrThrow({ where: { id: item.id } })).fence;
     expect((await alertItems(ALERTING)).filter((a) => a.idempotencyKey === `alert:${item.id}:${fence}`)).toHaveLength(1);
+  });
+});
+
+describe("customer data requests", () => {
+  const request = async (shop: string, email: string) => {
+    const res = await app.compliance.action(app.auth.routeArgs(app.auth.webhookRequest(shop, "customers/data_request", { customer: { email }, data_request: { id: ++n } })));
+    return (await res.json()) as { held: boolean };
+  };
+
+  it("emails the merchant everything we hold on the customer, through the queue", async () => {
+    const { email } = await enrollMember(ALERTING);
+    await drainQueue(app.prisma, app.Worker);
+    smtp.messages.length = 0;
+    expect(await request(ALERTING, email)).toEqual({ held: true });
+    expect(await request(ALERTING, "stranger@example.com")).toEqual({ held: false });
+    await drainQueue(app.prisma, app.Worker);
+    expect(smtp.messages).toHaveLength(1);
+    const [mail] = smtp.messages;
+    expect(mail!.to).toEqual(["owner@alerting.example"]);
+    expect(mail!.subject).toBe(`Club Tiers: customer data request for ${email} (${ALERTING})`);
+    const json = JSON.parse(mail!.text.slice(mail!.text.indexOf("{")));
+    expect(json).toMatchObject({ customer: { email }, memberships: [{ tier: "Silver", status: "active" }], purchases: [], refunds: [] });
+  });
+
+  it("where the shop has no alert email, the request fails visibly on the queue screen, to be retried", async () => {
+    const { email } = await enrollMember(QUIET);
+    await drainQueue(app.prisma, app.Worker);
+    expect(await request(QUIET, email)).toEqual({ held: true });
+    await drainQueue(app.prisma, app.Worker);
+    const item = await app.prisma.crmSyncQueue.findFirstOrThrow({ where: { shop: QUIET, actionType: "send_data_export" } });
+    expect(item).toMatchObject({ status: "failed", lastError: "A customer asked for their data: set an alert email in Settings to receive it, then retry." });
+    expect(smtp.messages).toEqual([]);
   });
 });

@@ -6,9 +6,11 @@
 // failing while an alert is in flight are picked up by their own alert item.
 import type { Db } from "../../db.server";
 import { failureDigest } from "../../domain/alerts";
+import { customerExport } from "../../domain/privacy.server";
 import { env } from "../../env.server";
 import { log } from "../../log.server";
 import { ALERT_ACTION } from "../../queue/alerts.server";
+import { SyncError } from "../../queue/errors";
 import type { ProcessorContext, ProcessorResult } from "../../queue/registry";
 import { sendMail } from "./mailer.server";
 
@@ -50,4 +52,36 @@ function unreported(db: Db, shop: string) {
     take: MAX_PER_EMAIL,
     select: { id: true, actionType: true, customerId: true, lastError: true, updatedAt: true },
   });
+}
+
+/**
+ * The `send_data_export` item (customers/data_request): email the merchant
+ * everything we hold on the customer, as JSON, at the shop's alert address.
+ * Unlike an alert, a data request must reach the merchant: without an address
+ * or a mail server it fails for good, visibly, on the queue screen, to be
+ * retried once Settings (or SMTP_URL) is fixed.
+ */
+export async function sendDataExport({ db, shop, item, signal }: Pick<ProcessorContext, "db" | "shop" | "item" | "signal">): Promise<ProcessorResult> {
+  const data = await customerExport(db, shop.domain, item.customerId);
+  if (!data) return { result: { sent: false, reason: "customer no longer held (erased)" } };
+  const row = await db.shop.findUnique({ where: { domain: shop.domain }, select: { alertEmail: true } });
+  if (!row?.alertEmail) throw new SyncError("permanent", "A customer asked for their data: set an alert email in Settings to receive it, then retry.", { platform: "email" });
+  if (!env.SMTP_URL) throw new SyncError("permanent", "A customer asked for their data, but email is not set up on this server (SMTP_URL).", { platform: "email" });
+  const sent = await sendMail(
+    env.SMTP_URL,
+    env.ALERT_FROM,
+    {
+      to: row.alertEmail,
+      subject: `Club Tiers: customer data request for ${data.customer.email} (${shop.domain})`,
+      text: [
+        `Shopify passed on a request from ${data.customer.email} for the data Club Tiers holds about them.`,
+        "Forward what follows to the customer (amounts are in cents of the shop's currency):",
+        "",
+        JSON.stringify(data, null, 2),
+      ].join("\n"),
+    },
+    signal,
+  );
+  log("privacy", "info", "data_export_sent", { shop: shop.domain, item: item.id });
+  return { result: { sent: true, messageId: sent.messageId } };
 }
