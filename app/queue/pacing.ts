@@ -1,30 +1,27 @@
-// Per-shop pacing: a token bucket per (shop, platform) so one shop's items
-// never go out faster than that platform allows for it. Buckets are per
-// process; with N instances a shop's ceiling is N × rate, which is why the
-// platform clients also obey the platform's own throttle signals.
+// Per-shop pacing: a token bucket per (shop, platform), so one shop's items
+// never go out faster than that platform allows for it, and a busy shop cannot
+// hold the workers (it waits for its own tokens; other shops do not).
+//
+// The bucket lives in the database (pacing.server.ts) so every app instance
+// draws from the same one. This file is the arithmetic. Pure.
 
 export type PaceRates = Record<string, number>; // requests per second, by CRM
 
-export class ShopPacer {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+export type Bucket = { tokens: number; at: number };
 
-  constructor(
-    private readonly rates: PaceRates,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Milliseconds to wait before this item may start; reserves its token. */
-  reserve(shop: string, crm: string): number {
-    const rate = this.rates[crm] ?? Infinity;
-    if (!Number.isFinite(rate)) return 0;
-    const key = `${crm}:${shop}`;
-    const t = this.now();
-    const burst = Math.max(1, rate);
-    const b = this.buckets.get(key) ?? { tokens: burst, at: t };
-    b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * rate);
-    b.at = t;
-    b.tokens -= 1;
-    this.buckets.set(key, b);
-    return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens / rate) * 1000);
-  }
+/**
+ * Refills `bucket` to `now` (at most `burst` tokens) and takes up to `want`
+ * whole tokens. With less than one token there, it takes nothing and says how
+ * long until one is: an item never holds a worker while it waits for its shop.
+ * Tokens never go below zero, so no window of L seconds sees more than
+ * burst + rate × L grants.
+ */
+export function tryTakeTokens(bucket: Bucket, now: number, rate: number, burst: number, want: number): { bucket: Bucket; granted: number; waitMs: number } {
+  const refilled = Math.min(burst, bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * rate);
+  if (refilled < 1) return { bucket: { tokens: refilled, at: now }, granted: 0, waitMs: Math.max(1, Math.ceil(((1 - refilled) / rate) * 1000 - 1e-6)) };
+  const granted = Math.min(want, Math.floor(refilled));
+  return { bucket: { tokens: refilled - granted, at: now }, granted, waitMs: 0 };
 }
+
+/** A second's worth of requests may go out at once; never less than one. */
+export const burstFor = (rate: number) => Math.max(1, rate);

@@ -10,7 +10,8 @@ import { claimDue, recoverExpiredLeases } from "./claim.server";
 import { SuccessBatcher, recordRelease } from "./finish.server";
 import { queueLog } from "./log.server";
 import { onWake } from "./notifier";
-import { ShopPacer, type PaceRates } from "./pacing";
+import type { PaceRates } from "./pacing";
+import { SharedPacer } from "./pacing.server";
 import { runItem, type RunOutcome } from "./run.server";
 import type { QueueItem } from "./types";
 
@@ -44,7 +45,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private running = false;
   private claiming = true;
   private readonly inflight = new Map<string, { item: QueueItem; promise: Promise<void>; abort: AbortController }>();
-  private readonly pacer: ShopPacer;
+  private readonly pacer: SharedPacer;
+  private readonly pacing: boolean;
   private signal: (() => void) | null = null;
   /** Set by a nudge that arrives while the loop is busy, so it is not lost. */
   private woken = false;
@@ -59,7 +61,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   constructor(private readonly o: WorkerOptions) {
     super();
     this.id = o.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-    this.pacer = new ShopPacer(o.paceRates ?? DEFAULT_PACE);
+    this.pacer = new SharedPacer(o.db, o.paceRates ?? DEFAULT_PACE);
+    this.pacing = this.pacer.enabled;
     this.successes = new SuccessBatcher(o.db);
   }
 
@@ -105,6 +108,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     while (this.running && this.claiming) {
       this.woken = false;
       let claimed = 0;
+      let pacedMs = Infinity;
       try {
         const now = new Date();
         if (now.getTime() - lastRecovery >= Math.min(this.o.pollIntervalMs, 1000)) {
@@ -119,14 +123,27 @@ export class Worker extends EventEmitter<WorkerEvents> {
           const items = await claimDue(this.o.db, {
             workerId: this.id,
             limit: batch - this.buffer.length,
-            perShop: this.o.perShop ?? batch,
+            // Paced shops get a few items at a time, so their waiting items never
+            // fill the buffer ahead of other shops'.
+            perShop: this.o.perShop ?? (this.pacing ? this.o.concurrency * 2 : batch),
             leaseMs: this.o.leaseMs,
             now,
           });
           claimed = items.length;
           this.buffer.push(...items);
         }
-        while (this.buffer.length && this.active < this.o.concurrency) this.launch(this.buffer.shift()!);
+        while (this.buffer.length && this.active < this.o.concurrency) {
+          if (!this.pacing) {
+            this.launch(this.buffer.shift()!);
+            continue;
+          }
+          const next = await this.nextToStart();
+          if (!next.item) {
+            pacedMs = next.waitMs;
+            break;
+          }
+          this.launch(next.item);
+        }
         await this.maybePrune();
       } catch (error) {
         queueLog("error", "poll_failed", { worker: this.id, error: error instanceof Error ? error.message : String(error) });
@@ -134,11 +151,36 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // Keep going while there is work and room; otherwise sleep until an
       // enqueue, a finished item, or the poll interval.
       if ((claimed === 0 && this.buffer.length === 0) || this.active >= this.o.concurrency) await this.wait(this.o.pollIntervalMs);
+      // Everything claimed belongs to shops waiting for their pace: sleep until the first may go.
+      else if (pacedMs < Infinity) await this.wait(Math.min(this.o.pollIntervalMs, pacedMs));
     }
     // Claimed but never started: hand back at once (no attempt used).
     for (const item of this.buffer.splice(0)) {
       await recordRelease(this.o.db, item, { workerId: this.id, startedAt: new Date(), durationMs: 0, error: "released at shutdown" });
     }
+  }
+
+  /**
+   * The first buffered item whose shop has a pace token (taken now), in claim
+   * order; items of a shop that must wait stay buffered, and other shops go
+   * first. No item is started, or holds a worker, while its shop waits.
+   */
+  private async nextToStart(): Promise<{ item: QueueItem | null; waitMs: number }> {
+    let soonest = Infinity;
+    const waiting = new Set<string>();
+    for (let i = 0; i < this.buffer.length; i++) {
+      const item = this.buffer[i]!;
+      if (waiting.has(item.shop)) continue;
+      const shop = await this.shopRow(item.shop);
+      const waitMs = await this.pacer.tryTake(item.shop, shop?.crm ?? "shopify");
+      if (waitMs === 0) {
+        this.buffer.splice(i, 1);
+        return { item, waitMs: 0 };
+      }
+      waiting.add(item.shop);
+      soonest = Math.min(soonest, waitMs);
+    }
+    return { item: null, waitMs: soonest };
   }
 
   private launch(item: QueueItem) {
@@ -156,8 +198,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     };
     const promise = (async () => {
       const shop = await this.shopRow(item.shop);
-      const wait = this.pacer.reserve(item.shop, shop?.crm ?? "shopify");
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const outcome = await runItem(this.o.db, item, {
         shop,
         recordSuccess: (success) => this.successes.record(success),
