@@ -67,8 +67,8 @@ describe("pacing shared by instances", () => {
     // In any one-second window: at most the burst plus a second and a chunk's lifetime of refill.
     const ceiling = burst + RATE * (1 + CHUNK_TTL_MS / 1000);
     for (const from of busy) expect(busy.filter((t) => t >= from && t < from + 1000).length).toBeLessThanOrEqual(ceiling);
-    // The quiet shop's items all started while the busy shop was still being paced.
-    expect(Math.max(...quiet) - t0).toBeLessThan(1000);
-    expect(Math.max(...quiet)).toBeLessThan(busy.at(-1)!);
+    // The quiet shop's items all started before the busy shop was half through
+    // (relative, so a loaded machine cannot make it flaky).
+    expect(Math.max(...quiet)).toBeLessThan(busy[Math.floor(busy.length / 2)]!);
   });
 });
