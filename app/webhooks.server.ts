@@ -5,7 +5,7 @@
 // nothing written. Logs carry ids and outcomes, never the payload.
 import type { ActionFunctionArgs } from "@remix-run/node";
 import prisma, { type Db } from "./db.server";
-import { InvalidOrder } from "./domain/orders.server";
+import { InvalidPayload } from "./domain/orders.server";
 import { log } from "./log.server";
 import { authenticate } from "./shopify.server";
 
@@ -17,7 +17,7 @@ export function webhookAction(event: string, record: (db: Db, shop: string, payl
       log("webhooks", "info", event, { shop, webhookId, ...outcome });
       return Response.json(outcome);
     } catch (error) {
-      if (!(error instanceof InvalidOrder)) throw error;
+      if (!(error instanceof InvalidPayload)) throw error;
       log("webhooks", "warn", `${event}_invalid`, { shop, webhookId, error: error.message });
       return Response.json({ error: error.message }, { status: 400 });
     }

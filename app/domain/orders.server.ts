@@ -60,13 +60,14 @@ export type OrderOutcome =
   | { status: "ignored"; reason: "guest" | "test" | "cancelled" | "no_email" }
   | { status: "recorded"; customerId: string; amountCents: number; spendCents: number; membership: "none" | "unchanged" | "renewed" | "upgraded"; enrollmentId?: string };
 
-export class InvalidOrder extends Error {}
+/** A webhook payload we cannot read (the message names the field); nothing was written. */
+export class InvalidPayload extends Error {}
 
-/** Parses, then records the order. Throws InvalidOrder (nothing written) for a payload we cannot read. */
+/** Parses, then records the order. Throws InvalidPayload (nothing written) for a payload we cannot read. */
 export async function recordOrderWebhook(db: Db, shop: string, raw: unknown): Promise<OrderOutcome> {
   const parsed = orderPayload.safeParse(raw);
   if (!parsed.success) {
-    throw new InvalidOrder(describe(parsed.error));
+    throw new InvalidPayload(describe(parsed.error));
   }
   return recordOrder(db, shop, parsed.data);
 }
@@ -74,7 +75,7 @@ export async function recordOrderWebhook(db: Db, shop: string, raw: unknown): Pr
 export async function recordOrder(db: Db, shop: string, order: OrderPayload): Promise<OrderOutcome> {
   const orderGid = order.admin_graphql_api_id ?? `gid://shopify/Order/${order.id}`;
   const set = order.current_subtotal_price_set ?? order.subtotal_price_set;
-  if (!set) throw new InvalidOrder("current_subtotal_price_set: Required");
+  if (!set) throw new InvalidPayload("current_subtotal_price_set: Required");
   if (!order.customer) return { status: "ignored", reason: "guest" };
   if (order.test) return { status: "ignored", reason: "test" };
   if (order.cancelled_at) return { status: "ignored", reason: "cancelled" };
@@ -182,10 +183,10 @@ const refundPayload = z.object({
 
 export type RefundOutcome = { status: "recorded"; amountCents: number } | { status: "duplicate" };
 
-/** refunds/create. Throws InvalidOrder (nothing written) for a payload we cannot read. */
+/** refunds/create. Throws InvalidPayload (nothing written) for a payload we cannot read. */
 export async function recordRefundWebhook(db: Db, shop: string, raw: unknown): Promise<RefundOutcome> {
   const parsed = refundPayload.safeParse(raw);
-  if (!parsed.success) throw new InvalidOrder(describe(parsed.error));
+  if (!parsed.success) throw new InvalidPayload(describe(parsed.error));
   const r = parsed.data;
   const amountCents = r.refund_line_items.reduce((sum, line) => sum + (line.subtotal_set?.shop_money.amount ?? line.subtotal ?? 0), 0);
   return insertRefund(db, {
@@ -200,7 +201,7 @@ export async function recordRefundWebhook(db: Db, shop: string, raw: unknown): P
 /** orders/cancelled: the whole order stops counting (a refund of all of it). */
 export async function recordCancellationWebhook(db: Db, shop: string, raw: unknown): Promise<RefundOutcome> {
   const parsed = orderPayload.safeParse(raw);
-  if (!parsed.success) throw new InvalidOrder(describe(parsed.error));
+  if (!parsed.success) throw new InvalidPayload(describe(parsed.error));
   const order = parsed.data;
   const orderGid = order.admin_graphql_api_id ?? `gid://shopify/Order/${order.id}`;
   // What we recorded is what stops counting; if the order has not arrived yet,
