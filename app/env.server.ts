@@ -63,8 +63,7 @@ export const envSchema = z.object({
    * Unset: alerts are logged and shown in the app only. Holds a password: never logged.
    */
   SMTP_URL: z
-    .string()
-    .regex(/^smtps?:\/\/[^\s]+$/, "must be smtp://[user:pass@]host[:port] or smtps://…")
+    .union([z.literal("").transform(() => undefined), z.string().regex(/^smtps?:\/\/[^\s]+$/, "must be smtp://[user:pass@]host[:port] or smtps://…")])
     .optional(),
   ALERT_FROM: z.string().min(3).default("Club Tiers <alerts@club-tiers.invalid>"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),

@@ -35,4 +35,19 @@ describe("environment validation", () => {
     const { DATABASE_URL: _omit, ...rest } = valid;
     expect(parseEnv(rest).DATABASE_URL).toBe("file:./prisma/dev.sqlite");
   });
+
+  it("takes SMTP_URL as unset when empty, and names it (never its value, which holds a password) when invalid", () => {
+    expect(parseEnv(valid).SMTP_URL).toBeUndefined();
+    expect(parseEnv({ ...valid, SMTP_URL: "" }).SMTP_URL).toBeUndefined();
+    expect(parseEnv({ ...valid, SMTP_URL: "smtp://u:p@mail.example.com:587" }).SMTP_URL).toBe("smtp://u:p@mail.example.com:587");
+    let message = "";
+    try {
+      parseEnv({ ...valid, SMTP_URL: "http://user:hunter2@mail.example.com" });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/SMTP_URL: must be smtp:\/\/\[user:pass@\]host\[:port\] or smtps:\/\/…/);
+    expect(message).not.toContain("hunter2");
+  });
 });
+
