@@ -50,4 +50,3 @@ describe("environment validation", () => {
     expect(message).not.toContain("hunter2");
   });
 });
-
