@@ -27,15 +27,16 @@ function Figure({ label, value, testId }: { label: string; value: number; testId
 }
 
 export default function Index() {
-  const { shop, activeByTier, activeTotal, newThisMonth, expiringSoon, queue } = useLoaderData<typeof loader>();
+  const { shop, activeByTier, activeTotal, newThisMonth, tierChangesThisMonth, expiringSoon, queue } = useLoaderData<typeof loader>();
   return (
     <Page title="Club Tiers">
       <TitleBar title="Club Tiers" />
       <Layout>
         <Layout.Section>
-          <InlineGrid columns={{ xs: 1, md: 3 }} gap="400">
+          <InlineGrid columns={{ xs: 1, md: 4 }} gap="400">
             <Figure label="Active members" value={activeTotal} testId="active-members" />
             <Figure label="New this month" value={newThisMonth} testId="new-this-month" />
+            <Figure label="Tier changes this month" value={tierChangesThisMonth} testId="tier-changes" />
             <Figure label="Expiring in the next 30 days" value={expiringSoon} testId="expiring-soon" />
           </InlineGrid>
         </Layout.Section>
