@@ -66,20 +66,36 @@ export async function listMembers(db: Db, shop: string, raw: Partial<Record<keyo
   };
 }
 
+const PURCHASES_SHOWN = 20;
+
 /** Everything the member page shows, in a fixed number of queries. */
 export async function memberDetail(db: Db, shop: string, enrollmentId: string) {
   const enrollment = await db.enrollment.findFirst({ where: { id: enrollmentId, shop }, include: { customer: true, tier: true } });
   if (!enrollment) return null;
   const customerId = enrollment.customerId;
-  const [history, items, spendCents, tiers] = await Promise.all([
+  const [history, items, spendCents, tiers, purchases] = await Promise.all([
     db.enrollment.findMany({ where: { shop, customerId }, include: { tier: { select: { name: true } } }, orderBy: { createdAt: "asc" } }),
     db.crmSyncQueue.findMany({ where: { shop, customerId }, include: { attemptsLog: { orderBy: { startedAt: "asc" } } }, orderBy: { createdAt: "asc" } }),
     recordedSpendCents(db, shop, customerId),
     db.tier.findMany({ where: { shop, active: true }, orderBy: { rank: "asc" }, select: { id: true, name: true, rank: true, active: true } }),
+    db.purchase.findMany({ where: { shop, customerId }, orderBy: { occurredAt: "desc" }, take: PURCHASES_SHOWN, select: { orderId: true, amountCents: true, currency: true, occurredAt: true } }),
   ]);
+  const refunds = purchases.length
+    ? await db.refund.groupBy({ by: ["orderId"], where: { shop, orderId: { in: purchases.map((p) => p.orderId) } }, _sum: { amountCents: true } })
+    : [];
+  const refunded = new Map(refunds.map((r) => [r.orderId, r._sum.amountCents ?? 0]));
   // Only the tiers the member may move to (same rule changeTier enforces).
   const moveTargets = tiers.filter((t) => tierChangeRefusal(enrollment.tier, t) === null).map((t) => ({ id: t.id, name: t.name }));
   // Viewing a membership that has ended (changed tier, upgraded by spend)? Point to the current one.
   const current = enrollment.status === "active" ? null : (history.find((h) => h.status === "active" && h.id !== enrollment.id) ?? null);
-  return { enrollment, history, items, spendCents, tiers: moveTargets, current: current && { id: current.id, tier: current.tier.name } };
+  return {
+    enrollment,
+    history,
+    items,
+    spendCents,
+    tiers: moveTargets,
+    current: current && { id: current.id, tier: current.tier.name },
+    // What the spend is made of: the latest orders, each with what was given back (at most its amount).
+    purchases: purchases.map((p) => ({ ...p, refundedCents: Math.min(p.amountCents, refunded.get(p.orderId) ?? 0) })),
+  };
 }

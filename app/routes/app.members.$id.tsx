@@ -14,7 +14,7 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const detail = await memberDetail(prisma, session.shop, params.id ?? "");
   if (!detail) throw new Response("Member not found", { status: 404 });
-  const { enrollment, history, items, spendCents, tiers, current } = detail;
+  const { enrollment, history, items, spendCents, tiers, current, purchases } = detail;
   return {
     member: {
       id: enrollment.id,
@@ -37,6 +37,12 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
     })),
     tiers,
     current,
+    purchases: purchases.map((p) => ({
+      order: p.orderId.split("/").pop() ?? p.orderId,
+      at: p.occurredAt.toISOString().slice(0, 10),
+      amount: formatCents(p.amountCents, p.currency),
+      refunded: p.refundedCents > 0 ? formatCents(p.refundedCents, p.currency) : null,
+    })),
   };
 };
 
@@ -58,7 +64,7 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
 const tone = { synced: "success", pending: "attention", failed: "critical", completed: "success", processing: "info", cancelled: undefined } as const;
 
 export default function Member() {
-  const { member, history, syncs, tiers, current } = useLoaderData<typeof loader>();
+  const { member, history, syncs, tiers, current, purchases } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const busy = useNavigation().state !== "idle";
@@ -115,6 +121,20 @@ export default function Member() {
                     </Button>
                   </InlineStack>
                 )}
+              </BlockStack>
+            </Card>
+            <Card>
+              <BlockStack gap="200">
+                <Text as="h2" variant="headingMd">
+                  Purchases
+                </Text>
+                {purchases.length === 0 && <Text as="p" tone="subdued">No orders recorded yet.</Text>}
+                {purchases.map((p) => (
+                  <Text as="p" key={p.order}>
+                    {p.at}: order {p.order}, {p.amount}
+                    {p.refunded ? ` (${p.refunded} refunded)` : ""}
+                  </Text>
+                ))}
               </BlockStack>
             </Card>
             <Card>

@@ -16,6 +16,7 @@ let app: App & {
   webhook: typeof import("~/routes/webhooks.orders.create");
   refunds: typeof import("~/routes/webhooks.refunds.create");
   cancelled: typeof import("~/routes/webhooks.orders.cancelled");
+  memberPage: typeof import("~/routes/app.members.$id");
 };
 const tiers: Record<string, string> = {};
 
@@ -27,6 +28,7 @@ beforeAll(async () => {
     webhook: await import("~/routes/webhooks.orders.create"),
     refunds: await import("~/routes/webhooks.refunds.create"),
     cancelled: await import("~/routes/webhooks.orders.cancelled"),
+    memberPage: await import("~/routes/app.members.$id"),
   };
   await app.prisma.shop.createMany({ data: [{ domain: SHOP }, { domain: C7_SHOP, crm: "commerce7" }, { domain: OTHER }] });
   for (const shop of [SHOP, C7_SHOP, OTHER]) {
@@ -287,7 +289,13 @@ describe("refunds and cancellations", () => {
     expect(await (await deliver(SHOP, r, {}, "refunds/create")).json()).toEqual({ status: "recorded", amountCents: 30_050 });
     expect(await (await deliver(SHOP, r, {}, "refunds/create")).json()).toEqual({ status: "duplicate" });
     expect(await spend("returns@example.com")).toBe(130_000 - 30_050);
-    expect((await activeOf(member.customerId)).tier.handle).toBe("gold"); // never down
+    const gold = await activeOf(member.customerId);
+    expect(gold.tier.handle).toBe("gold"); // never down
+
+    // The member page shows what the spend is made of.
+    const page = await app.memberPage.loader(app.auth.routeArgs(await app.auth.adminGet(SHOP, `/app/members/${gold.id}`), { id: gold.id }));
+    expect(page.member.spend).toBe("$999.50");
+    expect(page.purchases).toEqual([{ order: String(big.id), at: big.created_at.slice(0, 10), amount: "$1,300.00", refunded: "$300.50" }]);
   });
 
   it("a refund delivered before its order counts once the order arrives; refunds never make an order count below zero", async () => {
