@@ -8,6 +8,7 @@ import type { Db } from "../db.server";
 import { env } from "../env.server";
 import { Commerce7Client } from "../integrations/commerce7/client.server";
 import { listClubs, type Club } from "../integrations/commerce7/clubs.server";
+import { sendMail } from "../integrations/email/mailer.server";
 import { SyncError } from "../queue/errors";
 import { CRMS, getCommerce7Credentials, publicShopSettings, requireShop, setCommerce7Credentials } from "./shops.server";
 
@@ -93,6 +94,27 @@ export async function testCommerce7Connection(
       if (error.kind === "retryable") return { ok: false, message: `Commerce7 could not be reached (${error.message}). Try again in a moment.` };
       return { ok: false, message: error.message };
     }
+    throw error;
+  }
+}
+
+/**
+ * Sends one test email to the SAVED alert address, so the merchant knows
+ * failure alerts and data requests will reach them.
+ */
+export async function sendTestEmail(db: Db, shop: string): Promise<{ ok: boolean; message: string }> {
+  const row = await db.shop.findUnique({ where: { domain: shop }, select: { alertEmail: true } });
+  if (!row?.alertEmail) return { ok: false, message: "Enter an alert email and save it first." };
+  if (!env.SMTP_URL) return { ok: false, message: "Email is not set up on this server (SMTP_URL), so alerts show on the Sync queue page only." };
+  try {
+    await sendMail(env.SMTP_URL, env.ALERT_FROM, {
+      to: row.alertEmail,
+      subject: `Club Tiers: test email (${shop})`,
+      text: "This is a test from Club Tiers. Failure alerts and customer data requests will arrive at this address.",
+    });
+    return { ok: true, message: `Sent to ${row.alertEmail}.` };
+  } catch (error) {
+    if (error instanceof SyncError) return { ok: false, message: error.message };
     throw error;
   }
 }

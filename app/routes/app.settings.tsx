@@ -4,7 +4,7 @@ import { Banner, BlockStack, Button, Card, FormLayout, InlineStack, Layout, Page
 import { TitleBar } from "@shopify/app-bridge-react";
 import { useRef, useState } from "react";
 import prisma from "~/db.server";
-import { loadSettings, saveClubMapping, saveSettings, testCommerce7Connection, type FieldErrors } from "~/domain/settings.server";
+import { loadSettings, saveClubMapping, saveSettings, sendTestEmail, testCommerce7Connection, type FieldErrors } from "~/domain/settings.server";
 import type { Club } from "~/integrations/commerce7/clubs.server";
 import { authenticate } from "~/shopify.server";
 
@@ -16,7 +16,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 type ActionResult =
   | { intent: "save"; ok: boolean; errors?: FieldErrors }
   | { intent: "test"; ok: boolean; message?: string; clubs?: Club[] }
-  | { intent: "map"; ok: true };
+  | { intent: "map"; ok: true }
+  | { intent: "email"; ok: boolean; message: string };
 
 export const action = async ({ request }: ActionFunctionArgs): Promise<ActionResult> => {
   const { session } = await authenticate.admin(request);
@@ -26,6 +27,7 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<ActionRes
     const result = await testCommerce7Connection(prisma, session.shop, fields);
     return result.ok ? { intent, ok: true, clubs: result.clubs } : { intent, ok: false, message: result.message };
   }
+  if (intent === "email") return { intent, ...(await sendTestEmail(prisma, session.shop)) };
   if (intent === "map") {
     const mapping = Object.fromEntries(Object.entries(fields).filter(([k]) => k.startsWith("club:")).map(([k, v]) => [k.slice(5), v]));
     await saveClubMapping(prisma, session.shop, mapping);
@@ -67,6 +69,11 @@ export default function Settings() {
                 {result?.intent === "test" && (
                   <Banner tone={result.ok ? "success" : "critical"} title={result.ok ? "Connected to Commerce7" : "Connection failed"}>
                     <p data-testid="connection-result">{result.ok ? `Found ${clubs.length} club(s).` : result.message}</p>
+                  </Banner>
+                )}
+                {result?.intent === "email" && (
+                  <Banner tone={result.ok ? "success" : "critical"} title={result.ok ? "Test email sent" : "Test email not sent"}>
+                    <p data-testid="email-result">{result.message}</p>
                   </Banner>
                 )}
                 <Select
@@ -118,6 +125,9 @@ export default function Settings() {
                   </Button>
                   <Button submit loading={busy} onClick={setIntent("test")}>
                     Test connection
+                  </Button>
+                  <Button submit loading={busy} onClick={setIntent("email")}>
+                    Send a test email
                   </Button>
                 </InlineStack>
               </BlockStack>

@@ -20,6 +20,8 @@ describe("settings (Commerce7 shop)", () => {
     expect(await frame.getByLabel("App secret").inputValue()).toBe(""); // never sent back
     expect(await frame.getByLabel("Alert email (permanent sync failures)").inputValue()).toBe("owner@napa-cellars.example");
     await frame.getByText("One email lists every sync that failed for good").waitFor(); // the sandbox has a mail server
+    await frame.getByRole("button", { name: "Send a test email" }).click();
+    await expect.poll(() => frame.getByTestId("email-result").textContent()).toBe("Sent to owner@napa-cellars.example.");
     await frame.getByRole("button", { name: "Test connection" }).click();
     await expect.poll(() => frame.getByTestId("connection-result").textContent()).toBe("Found 3 club(s).");
     await expect.poll(() => frame.getByLabel("Silver").locator("option").allTextContents()).toContain("Silver Club");

@@ -17,6 +17,7 @@ let app: App & {
   claim: typeof import("~/queue/claim.server");
   queueScreen: typeof import("~/routes/app.queue");
   compliance: typeof import("~/routes/webhooks.compliance");
+  settings: typeof import("~/routes/app.settings");
 };
 
 beforeAll(async () => {
@@ -31,6 +32,7 @@ beforeAll(async () => {
     claim: await import("~/queue/claim.server"),
     queueScreen: await import("~/routes/app.queue"),
     compliance: await import("~/routes/webhooks.compliance"),
+    settings: await import("~/routes/app.settings"),
   };
   await app.prisma.shop.createMany({
     data: [
@@ -208,5 +210,23 @@ describe("customer data requests", () => {
     const item = await app.prisma.crmSyncQueue.findFirstOrThrow({ where: { shop: QUIET, actionType: "send_data_export" } });
     expect(item).toMatchObject({ status: "failed", lastError: "A customer asked for their data: set an alert email in Settings to receive it, then retry." });
     expect(smtp.messages).toEqual([]);
+  });
+});
+
+describe("the settings page's test email", () => {
+  const send = async (shop: string) => app.settings.action(app.auth.routeArgs(await app.auth.adminPost(shop, "/app/settings", { intent: "email" })));
+
+  it("reaches the saved alert address, says clearly why not otherwise, and never shows the SMTP password", async () => {
+    expect(await send(ALERTING)).toEqual({ intent: "email", ok: true, message: "Sent to owner@alerting.example." });
+    expect(smtp.messages.map((m) => [m.to[0], m.subject])).toEqual([["owner@alerting.example", `Club Tiers: test email (${ALERTING})`]]);
+    expect(await send(QUIET)).toEqual({ intent: "email", ok: false, message: "Enter an alert email and save it first." });
+    await smtp.stop();
+    try {
+      const down = await send(ALERTING);
+      expect(down).toMatchObject({ intent: "email", ok: false, message: expect.stringMatching(/^Could not send email/) });
+      expect(JSON.stringify(down)).not.toContain("s3cret");
+    } finally {
+      await smtp.start();
+    }
   });
 });
