@@ -26,6 +26,13 @@ async function findCustomer(tx: Db | Tx, shop: string, ref: z.output<typeof cust
   return email ? tx.customer.findUnique({ where: { shop_email: { shop, email } } }) : null;
 }
 
+/** Order ids in chunks: a database binds a limited number of parameters per statement. */
+function chunks<T>(items: T[], size = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 export const customerDataRequest = z.object({
   customer: customerRef,
   data_request: z.object({ id: z.union([z.number(), z.string()]).transform(String) }).optional(),
@@ -60,7 +67,8 @@ export async function customerExport(db: Db, shop: string, customerId: string) {
     db.enrollment.findMany({ where: { shop, customerId }, include: { tier: { select: { name: true } } }, orderBy: { createdAt: "asc" } }),
     db.purchase.findMany({ where: { shop, customerId }, orderBy: { occurredAt: "asc" } }),
   ]);
-  const refunds = purchases.length ? await db.refund.findMany({ where: { shop, orderId: { in: purchases.slice(0, 500).map((p) => p.orderId) } } }) : [];
+  const refunds = [];
+  for (const part of chunks(purchases.map((p) => p.orderId))) refunds.push(...(await db.refund.findMany({ where: { shop, orderId: { in: part } } })));
   return {
     customer: { email: customer.email, firstName: customer.firstName, lastName: customer.lastName, platformId: customer.platformId, since: customer.createdAt },
     memberships: enrollments.map((e) => ({ tier: e.tier.name, status: e.status, startedAt: e.startedAt, expiresAt: e.expiresAt, endedAt: e.endedAt, endReason: e.endReason })),
@@ -80,9 +88,7 @@ export async function redactCustomer(db: Db, shop: string, raw: unknown): Promis
     await tx.crmSyncQueue.deleteMany({ where: { shop, customerId: customer.id } });
     await tx.enrollment.deleteMany({ where: { shop, customerId: customer.id } });
     const orders = await tx.purchase.findMany({ where: { shop, customerId: customer.id }, select: { orderId: true } });
-    for (let i = 0; i < orders.length; i += 500) {
-      await tx.refund.deleteMany({ where: { shop, orderId: { in: orders.slice(i, i + 500).map((o) => o.orderId) } } });
-    }
+    for (const part of chunks(orders.map((o) => o.orderId))) await tx.refund.deleteMany({ where: { shop, orderId: { in: part } } });
     await tx.purchase.deleteMany({ where: { shop, customerId: customer.id } });
     await tx.customer.deleteMany({ where: { shop, id: customer.id } });
     return { erased: true };
@@ -99,6 +105,7 @@ export async function redactShop(db: Db, shop: string): Promise<void> {
     await tx.customer.deleteMany({ where: { shop } });
     await tx.tier.deleteMany({ where: { shop } });
     await tx.webhookEvent.deleteMany({ where: { shop } });
+    await tx.paceBucket.deleteMany({ where: { shop } });
     await tx.session.deleteMany({ where: { shop } });
     await tx.shop.deleteMany({ where: { domain: shop } });
   });
