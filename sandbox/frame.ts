@@ -39,13 +39,18 @@ function adminPage(opts: FrameOptions, shop: string, path: string) {
   body{margin:0;font:14px system-ui,sans-serif;display:grid;grid-template-columns:240px 1fr;grid-template-rows:48px 1fr;height:100vh;background:#f1f1f1}
   header{grid-column:1/3;background:#1a1a1a;color:#fff;display:flex;align-items:center;gap:16px;padding:0 16px}
   header a{color:#bbb;text-decoration:none}header a[aria-current]{color:#fff;font-weight:600}
-  nav{padding:12px;border-right:1px solid #ddd;background:#ebebeb}
-  nav h2{font-size:13px;margin:8px 0;color:#555}nav a{display:block;padding:6px 8px;border-radius:6px;color:#303030;text-decoration:none}
-  nav a.active{background:#fff;font-weight:600}
+  body>nav{padding:12px;border-right:1px solid #ddd;background:#ebebeb}
+  body>nav h2{font-size:13px;margin:8px 0;color:#555}body>nav a{display:block;padding:6px 8px;border-radius:6px;color:#303030;text-decoration:none}
+  body>nav a.active{background:#fff;font-weight:600}
   #tools{margin-top:24px;border-top:1px solid #ddd;padding-top:8px}#tools label{display:block;margin:6px 0 2px;color:#555;font-size:12px}
   #tools input{width:100%;box-sizing:border-box;padding:4px}#tools button{margin-top:6px}#order-result{margin:6px 0;font-size:12px;white-space:pre-wrap}
-  main{display:flex;flex-direction:column}#title{padding:10px 16px;font-weight:600;font-size:16px}
-  iframe{flex:1;border:0;background:#fff}
+  main{display:flex;flex-direction:column}
+  #title-bar{display:flex;align-items:center;gap:8px;padding:8px 16px;min-height:32px}
+  #title-bar h1{margin:0;font-weight:600;font-size:16px;flex:1}#breadcrumb button{border:0;background:none;color:#005bd3;cursor:pointer;font:inherit;padding:0}
+  #title-actions{display:flex;gap:8px}#title-actions button{padding:6px 12px;border-radius:8px;border:1px solid #ccc;background:#fff;cursor:pointer}
+  #title-actions button.primary{background:#303030;color:#fff;border-color:#303030}
+  iframe{flex:1;border:0;background:#fff;position:relative;z-index:2}
+  #shade{display:none;position:fixed;inset:0;background:rgba(0,0,0,.5);z-index:1}body.modal-open #shade{display:block}
 </style></head><body>
 <header><strong>Sandbox Shopify admin</strong>${others}</header>
 <nav aria-label="App navigation"><h2>Club Tiers</h2><div id="app-nav"></div>
@@ -56,8 +61,8 @@ function adminPage(opts: FrameOptions, shop: string, path: string) {
 <button type="submit">Send orders/create</button></form>
 <div id="order-result" role="status" data-testid="order-result"></div>
 <a href="/sandbox/mail" target="_blank">Alert emails sent</a></section></nav>
-<main><div id="title" data-testid="admin-title"></div>
-<iframe id="app" title="Club Tiers" src="${esc(embeddedAppUrl(opts, shop, path))}"></iframe></main>
+<main><div id="title-bar" data-testid="admin-title-bar"><nav id="breadcrumb" aria-label="Breadcrumb"></nav><h1 id="title" data-testid="admin-title"></h1><div id="title-actions" role="group" aria-label="Page actions"></div></div>
+<iframe id="app" title="Club Tiers" src="${esc(embeddedAppUrl(opts, shop, path))}"></iframe></main><div id="shade"></div>
 <script>
   const APP = ${JSON.stringify(new URL(opts.appUrl).origin)};
   const frame = document.getElementById("app");
@@ -72,14 +77,35 @@ function adminPage(opts: FrameOptions, shop: string, path: string) {
     const { status, body } = await res.json();
     out.textContent = status === 200 ? describe(body) : "HTTP " + status + ": " + JSON.stringify(body);
   });
+  // What the admin draws from the app's <ui-title-bar>: a breadcrumb, the
+  // title, the secondary actions and the primary one; a click is sent back to
+  // the app, which clicks its own element.
+  function renderTitleBar(bar) {
+    document.getElementById("title").textContent = bar ? bar.title : "";
+    const crumbs = [], actions = [];
+    (bar ? bar.actions : []).forEach((action, index) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = action.label;
+      b.disabled = action.disabled;
+      if (action.variant === "primary") b.className = "primary";
+      b.addEventListener("click", () => frame.contentWindow.postMessage({ type: "title-bar-action", index: index, label: action.label }, APP));
+      if (action.variant === "breadcrumb") crumbs.push(b);
+      else actions.push(b);
+    });
+    actions.sort((a, b) => (a.className === "primary") - (b.className === "primary"));
+    document.getElementById("breadcrumb").replaceChildren(...crumbs.flatMap((b) => [b, document.createTextNode(" › ")]));
+    document.getElementById("title-actions").replaceChildren(...actions);
+  }
   function describe(r) {
     if (r.status === "recorded") return "Recorded $" + (r.amountCents / 100).toFixed(2) + " (12-month spend $" + (r.spendCents / 100).toFixed(2) + "); membership: " + r.membership;
     return r.status + (r.reason ? " (" + r.reason + ")" : "");
   }
   window.addEventListener("message", (event) => {
     if (event.origin !== APP || !event.data) return;
+    if (event.data.type === "modal") document.body.classList.toggle("modal-open", !!event.data.open);
     if (event.data.type === "app-state") {
-      document.getElementById("title").textContent = event.data.title || "";
+      renderTitleBar(event.data.titleBar);
       // Keep the admin URL on the app's current page, so a reload stays there
       // (the admin then opens that page with a fresh session token).
       const appUrl = new URL(event.data.path, APP);

@@ -29,7 +29,7 @@ function Figure({ label, value, testId }: { label: string; value: number; testId
 export default function Index() {
   const { shop, activeByTier, activeTotal, newThisMonth, tierChangesThisMonth, expiringSoon, queue } = useLoaderData<typeof loader>();
   return (
-    <Page title="Club Tiers">
+    <Page>
       <TitleBar title="Club Tiers" />
       <Layout>
         <Layout.Section>

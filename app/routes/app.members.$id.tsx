@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, InlineStack, Layout, Modal, Page, Select, Text, TextField } from "@shopify/polaris";
-import { TitleBar, useAppBridge } from "@shopify/app-bridge-react";
+import { Link, useActionData, useLoaderData, useNavigation, useSearchParams, useSubmit } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Box, Button, Card, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
+import { Modal, TitleBar, useAppBridge } from "@shopify/app-bridge-react";
 import { useEffect, useState } from "react";
 import prisma from "~/db.server";
 import { cancelMembership, changeTier } from "~/domain/enrollments.server";
@@ -73,14 +73,19 @@ export default function Member() {
   const [reason, setReason] = useState("");
   const [newTier, setNewTier] = useState(tiers[0]?.id ?? "");
   const flash = params.get("synced") ?? (result?.ok ? result.message : null);
+  const submit = useSubmit();
   const shopify = useAppBridge();
   useEffect(() => {
     if (flash) shopify?.toast?.show(flash);
   }, [flash, shopify]);
 
   return (
-    <Page title={member.name} subtitle={member.email} backAction={{ content: "Members", url: "/app/members" }}>
-      <TitleBar title={member.name} />
+    <Page>
+      <TitleBar title={member.name}>
+        <Link to="/app/members" variant="breadcrumb">
+          Members
+        </Link>
+      </TitleBar>
       <Layout>
         <Layout.Section>
           <BlockStack gap="400">
@@ -109,6 +114,7 @@ export default function Member() {
                   <Badge>{member.status}</Badge>
                   <Badge tone={tone[member.syncState as keyof typeof tone]}>{`sync: ${member.syncState}`}</Badge>
                 </InlineStack>
+                <Text as="p">{member.email}</Text>
                 <Text as="p">Expires {member.expiresAt}</Text>
                 <Text as="p">Recorded spend (12 months): {member.spend}</Text>
                 {member.status === "active" && (
@@ -178,39 +184,48 @@ export default function Member() {
         </Layout.Section>
       </Layout>
 
-      <Modal open={cancelOpen} onClose={() => setCancelOpen(false)} title="Cancel this membership?">
-        <Form method="post" onSubmit={() => setCancelOpen(false)}>
-          <Modal.Section>
-            <BlockStack gap="300">
-              <Text as="p">The membership ends now and the platform is updated through the sync queue.</Text>
-              <TextField label="Reason" name="reason" value={reason} onChange={setReason} autoComplete="off" />
-              <input type="hidden" name="intent" value="cancel" />
-              <InlineStack gap="200">
-                <Button submit tone="critical" loading={busy}>
-                  Cancel membership
-                </Button>
-                <Button onClick={() => setCancelOpen(false)}>Keep it</Button>
-              </InlineStack>
-            </BlockStack>
-          </Modal.Section>
-        </Form>
+      {/* App Bridge modals: the admin draws them over the whole page, with the
+          title bar's buttons as the modal's footer. */}
+      <Modal id="cancel-membership" open={cancelOpen} onHide={() => setCancelOpen(false)}>
+        <Box padding="400">
+          <BlockStack gap="300">
+            <Text as="p">The membership ends now and the platform is updated through the sync queue.</Text>
+            <TextField label="Reason" value={reason} onChange={setReason} autoComplete="off" />
+          </BlockStack>
+        </Box>
+        <TitleBar title="Cancel this membership?">
+          <button
+            variant="primary"
+            tone="critical"
+            disabled={busy}
+            onClick={() => {
+              submit({ intent: "cancel", reason }, { method: "post" });
+              setCancelOpen(false);
+            }}
+          >
+            Cancel membership
+          </button>
+          <button onClick={() => setCancelOpen(false)}>Keep it</button>
+        </TitleBar>
       </Modal>
 
-      <Modal open={tierOpen} onClose={() => setTierOpen(false)} title="Change tier">
-        <Form method="post" onSubmit={() => setTierOpen(false)}>
-          <Modal.Section>
-            <BlockStack gap="300">
-              <Select label="New tier" name="tierId" value={newTier} onChange={setNewTier} options={tiers.map((t) => ({ label: t.name, value: t.id }))} />
-              <input type="hidden" name="intent" value="change-tier" />
-              <InlineStack gap="200">
-                <Button submit variant="primary" loading={busy}>
-                  Change tier
-                </Button>
-                <Button onClick={() => setTierOpen(false)}>Cancel</Button>
-              </InlineStack>
-            </BlockStack>
-          </Modal.Section>
-        </Form>
+      <Modal id="change-tier" open={tierOpen} onHide={() => setTierOpen(false)}>
+        <Box padding="400">
+          <Select label="New tier" value={newTier} onChange={setNewTier} options={tiers.map((t) => ({ label: t.name, value: t.id }))} />
+        </Box>
+        <TitleBar title="Change tier">
+          <button
+            variant="primary"
+            disabled={busy || !newTier}
+            onClick={() => {
+              submit({ intent: "change-tier", tierId: newTier }, { method: "post" });
+              setTierOpen(false);
+            }}
+          >
+            Change tier
+          </button>
+          <button onClick={() => setTierOpen(false)}>Cancel</button>
+        </TitleBar>
       </Modal>
     </Page>
   );

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Badge, Button, Card, IndexTable, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
 import { TitleBar } from "@shopify/app-bridge-react";
 import { useState } from "react";
@@ -31,8 +31,12 @@ export default function Members() {
   if (nextCursor) next.set("cursor", nextCursor);
 
   return (
-    <Page title="Members" primaryAction={{ content: "Enroll member", url: "/app/members/new" }}>
-      <TitleBar title="Members" />
+    <Page>
+      <TitleBar title="Members">
+        <Link to="/app/members/new" variant="primary">
+          Enroll member
+        </Link>
+      </TitleBar>
       <Layout>
         <Layout.Section>
           <Card>

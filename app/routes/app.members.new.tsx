@@ -1,7 +1,7 @@
 // Enrollment wizard, step 1: find or enter the customer, choose a tier. A plain
 // GET form: the choices travel in the URL, so a reload keeps them.
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useLoaderData } from "@remix-run/react";
+import { Form, Link, useLoaderData } from "@remix-run/react";
 import { Banner, BlockStack, Button, Card, FormLayout, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
 import { TitleBar } from "@shopify/app-bridge-react";
 import { useState } from "react";
@@ -53,8 +53,12 @@ function NewMemberForm({ q, results, searchError, selected, tiers }: ReturnType<
     `/app/members/new?${new URLSearchParams({ q, email: c.email, firstName: c.firstName, lastName: c.lastName, platformId: c.platformId, tierId })}`;
 
   return (
-    <Page title="Enroll member" backAction={{ content: "Members", url: "/app/members" }}>
-      <TitleBar title="Enroll member" />
+    <Page>
+      <TitleBar title="Enroll member">
+        <Link to="/app/members" variant="breadcrumb">
+          Members
+        </Link>
+      </TitleBar>
       <Layout>
         <Layout.Section>
           <BlockStack gap="400">

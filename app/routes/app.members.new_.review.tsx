@@ -45,8 +45,12 @@ export default function Review() {
   const qualifiesForTier = tier ? qualifies(spendCents, { initialPurchaseCents: tier.initialCents }) : false;
   const back = `/app/members/new?${new URLSearchParams(selection as Record<string, string>)}`;
   return (
-    <Page title="Review enrollment" backAction={{ content: "Change", url: back }}>
-      <TitleBar title="Review enrollment" />
+    <Page>
+      <TitleBar title="Review enrollment">
+        <Link to={back} variant="breadcrumb">
+          Change
+        </Link>
+      </TitleBar>
       <Layout>
         <Layout.Section>
           <Form method="post">

@@ -44,7 +44,7 @@ export default function Queue() {
   const [filter, setFilter] = useState(params.get("status") ?? status);
   const count = (s: string) => stats.counts[s] ?? 0;
   return (
-    <Page title="Sync queue">
+    <Page>
       <TitleBar title="Sync queue" />
       <Layout>
         <Layout.Section>

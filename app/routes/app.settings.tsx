@@ -57,7 +57,7 @@ export default function Settings() {
   };
 
   return (
-    <Page title="Settings">
+    <Page>
       <TitleBar title="Settings" />
       <Layout>
         <Layout.Section>

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Banner, BlockStack, Button, Card, Checkbox, FormLayout, Layout, Page, TextField } from "@shopify/polaris";
 import { TitleBar } from "@shopify/app-bridge-react";
 import { useState } from "react";
@@ -46,8 +46,12 @@ export default function TierForm() {
   const title = tier ? `Edit ${tier.name}` : "New tier";
 
   return (
-    <Page title={title} backAction={{ content: "Tiers", url: "/app/tiers" }}>
-      <TitleBar title={title} />
+    <Page>
+      <TitleBar title={title}>
+        <Link to="/app/tiers" variant="breadcrumb">
+          Tiers
+        </Link>
+      </TitleBar>
       <Layout>
         <Layout.Section>
           <Form method="post">

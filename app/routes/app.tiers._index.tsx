@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Button, Card, EmptyState, IndexTable, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { TitleBar } from "@shopify/app-bridge-react";
 import prisma from "~/db.server";
@@ -45,8 +45,12 @@ export default function Tiers() {
   const { tiers } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   return (
-    <Page title="Tiers" primaryAction={{ content: "Add tier", url: "/app/tiers/new" }}>
-      <TitleBar title="Tiers" />
+    <Page>
+      <TitleBar title="Tiers">
+        <Link to="/app/tiers/new" variant="primary">
+          Add tier
+        </Link>
+      </TitleBar>
       <Layout>
         <Layout.Section>
           <BlockStack gap="300">

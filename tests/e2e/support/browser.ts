@@ -2,7 +2,7 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type FrameLocator, type Page } from "playwright-core";
-import { afterAll, beforeAll, inject } from "vitest";
+import { afterAll, beforeAll, expect, inject } from "vitest";
 
 const SCREENSHOTS = resolve(import.meta.dirname, "../../../test-results/screenshots");
 
@@ -52,4 +52,18 @@ export function useBrowser(): () => Browser {
     await browser?.close();
   });
   return () => browser!;
+}
+
+/**
+ * The page's title is seen exactly once: in the admin's title bar (drawn from
+ * the app's App Bridge <TitleBar>), and nowhere in the app's own frame (no
+ * second Polaris page title).
+ */
+export async function expectTitleOnce(page: Page, title: string) {
+  await expect.poll(() => page.getByTestId("admin-title").textContent()).toBe(title);
+  await expect.poll(() => page.getByTestId("admin-title-bar").getByText(title, { exact: true }).count()).toBe(1);
+  // Visible only: App Bridge's own elements (the menu, the title bar) are in
+  // the app's DOM but drawn by the admin.
+  expect(await app(page).getByText(title, { exact: true }).filter({ visible: true }).count()).toBe(0);
+  expect(await app(page).getByRole("heading", { level: 1 }).count()).toBe(0);
 }
