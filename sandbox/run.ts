@@ -66,7 +66,7 @@ export async function startSandbox(opts: { port?: number; build?: boolean; worke
   });
   const commerce7 = await createFakeCommerce7({ tenants: [C7_TENANT] });
   const smtp = await createFakeSmtp();
-  log(`fake Shopify Admin on ${shopify.url}, fake Commerce7 on ${commerce7.url}/v1, SMTP on ${smtp.url}`);
+  log(`fake Shopify Admin on ${shopify.url}, fake Commerce7 on ${commerce7.url}/v1, SMTP on ${smtp.url} (faults: ${smtp.controlUrl})`);
 
   mkdirSync(join(ROOT, "tmp"), { recursive: true });
   const dbFile = join(ROOT, "tmp", "sandbox.sqlite");
@@ -176,7 +176,11 @@ Club Tiers sandbox is ready (${((Date.now() - started) / 1000).toFixed(1)} s), f
   ${base}/admin/${sandbox.shops.commerce7}
 
 Fake Shopify Admin: ${sandbox.fakes.shopify.url}   Fake Commerce7: ${sandbox.fakes.commerce7.url}/v1
-Inject faults:  curl -X POST ${sandbox.fakes.commerce7.url}/__fake/faults -d '{"mode":"down"}'
+SMTP: ${sandbox.fakes.smtp.url} (faults and messages over HTTP: ${sandbox.fakes.smtp.controlUrl})
+Inject faults (a POST replaces the fault in force; "add": true appends; DELETE clears):
+  curl -X POST ${sandbox.fakes.commerce7.url}/__fake/faults -d '{"mode":"down"}'
+  curl -X POST ${sandbox.fakes.shopify.url}/__fake/faults -d '{"mode":"ghost","match":"ClubCustomerCreate","times":1}'
+  curl -X POST ${sandbox.fakes.smtp.controlUrl}/__fake/faults -d '{"mode":"down"}'
 Simulate checkouts with the "Sandbox" panel beside the app; alert emails: ${base}/sandbox/mail
 Press Ctrl-C to stop.`);
   const shutdown = async () => {

@@ -11,6 +11,13 @@
 // - Every answer carries extensions.cost with throttleStatus from a per-shop
 //   leaky bucket; a request costing more than is available gets THROTTLED and
 //   changes nothing.
+// - Search is eventually consistent, like Shopify's index: with a search lag of
+//   N ms (`searchLagMs`, `setSearchLag()`, or `POST /__fake/search-lag {"ms": N}`),
+//   a customer or discount created or changed through the API shows in
+//   `customers(query:)` / `discountNodes(query:)` only N ms later, as it was
+//   then. Reads by id and `customerSet`'s identifier lookup are consistent.
+//   Records added directly by a test or the seed (`addCustomer`) are indexed
+//   at once: they stand for data that existed before.
 // Query cost is approximated (documented in sandbox/fakes/README.md): a mutation
 // costs 10; a query costs 1 per object field, multiplied by `first` under connections.
 import { createHash } from "node:crypto";
@@ -40,13 +47,21 @@ export type FakeShopifyOptions = {
   restoreRate?: number;
   now?: () => number;
   functionHandles?: string[];
+  /** How long a write takes to reach search (default 0: at once). */
+  searchLagMs?: number;
   shops?: { domain: string; accessToken: string; name?: string; currencyCode?: string; ianaTimezone?: string }[];
 };
 
 type Metafield = { id: string; namespace: string; key: string; type: string; value: string; compareDigest: string; updatedAt: string };
+/** What search sees of a record: snapshots, each visible from `at` + the lag. */
+type Indexed<T> = { index: { at: number; view: T }[] };
 type Owner = { metafields: Map<string, Metafield> };
-export type FakeCustomer = Owner & { id: string; firstName: string; lastName: string; email: string; tags: string[]; createdAt: string };
-export type FakeDiscount = Owner & {
+type CustomerSearchView = { firstName: string; lastName: string; email: string; tags: string[] };
+export type FakeCustomer = Owner &
+  Indexed<CustomerSearchView> & { id: string; firstName: string; lastName: string; email: string; tags: string[]; createdAt: string };
+type DiscountSearchView = { title: string; tags: string[]; status: string };
+export type FakeDiscount = Owner &
+  Indexed<DiscountSearchView> & {
   id: string;
   title: string;
   functionHandle: string;
@@ -98,6 +113,8 @@ export type FakeShopify = FakeServer & {
   /** The `$app` metafield value of a customer, parsed, or null. */
   appMetafield(domain: string, ownerId: string, key: string): unknown;
   setBucket(opts: { bucketSize?: number; restoreRate?: number; available?: number }): void;
+  /** Search shows writes this many ms after they happen (0: at once). */
+  setSearchLag(ms: number): void;
   throttleStatus(domain: string): { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
 };
 
@@ -109,6 +126,21 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
   const functionHandles = new Set(opts.functionHandles ?? ["club-tiers-discount"]);
   const shops = new Map<string, ShopState>();
   let nextId = 1000;
+  let searchLagMs = opts.searchLagMs ?? 0;
+
+  // The search index: every write appends a snapshot; search reads the newest
+  // snapshot old enough to have been indexed.
+  const customerSnapshot = (c: FakeCustomer): CustomerSearchView => ({ firstName: c.firstName, lastName: c.lastName, email: c.email, tags: [...c.tags] });
+  const discountSnapshot = (d: FakeDiscount): DiscountSearchView => ({ title: d.title, tags: [...d.tags], status: d.status });
+  const reindex = <T>(record: Indexed<T>, view: T, at = now()) => {
+    record.index.push({ at, view });
+  };
+  const searchable = <T>(record: Indexed<T>): T | undefined => {
+    const cutoff = now() - searchLagMs;
+    let seen: T | undefined;
+    for (const e of record.index) if (e.at <= cutoff) seen = e.view;
+    return seen;
+  };
 
   const addShop = (s: { domain: string; accessToken: string; name?: string; currencyCode?: string; ianaTimezone?: string }) => {
     shops.set(s.domain, {
@@ -185,6 +217,22 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
   };
   const findOwner = (shop: ShopState, id: string): Owner | undefined => shop.customers.get(id) ?? shop.discounts.get(id);
 
+  const createCustomer = (shop: ShopState, c: { email: string; firstName?: string; lastName?: string; tags?: string[] }, indexedAt = now()) => {
+    const customer: FakeCustomer = {
+      id: `gid://shopify/Customer/${nextId++}`,
+      email: c.email.toLowerCase(),
+      firstName: c.firstName ?? "",
+      lastName: c.lastName ?? "",
+      tags: [...(c.tags ?? [])],
+      createdAt: new Date(now()).toISOString(),
+      metafields: new Map(),
+      index: [],
+    };
+    reindex(customer, customerSnapshot(customer), indexedAt);
+    shop.customers.set(customer.id, customer);
+    return customer;
+  };
+
   const rootFor = (shop: ShopState) => ({
     shop: () => ({
       __typename: "Shop",
@@ -200,7 +248,9 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
     },
     customers: ({ first = 50, query = "" }: { first?: number; query?: string }) => {
       const { filters, terms } = parseSearch(query ?? "");
-      const matches = [...shop.customers.values()].filter((c) => {
+      const matches = [...shop.customers.values()].filter((record) => {
+        const c = searchable(record);
+        if (!c) return false;
         for (const [field, value] of filters) {
           if (field === "email" && c.email.toLowerCase() !== value) return false;
           if (field === "tag" && !c.tags.map((t) => t.toLowerCase()).includes(value)) return false;
@@ -218,7 +268,9 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
     },
     discountNodes: ({ first = 50, query = "" }: { first?: number; query?: string }) => {
       const { filters, terms } = parseSearch(query ?? "");
-      const matches = [...shop.discounts.values()].filter((d) => {
+      const matches = [...shop.discounts.values()].filter((record) => {
+        const d = searchable(record);
+        if (!d) return false;
         for (const [field, value] of filters) {
           if (field === "title" && !d.title.toLowerCase().includes(value)) return false;
           if (field === "tag" && !d.tags.map((t) => t.toLowerCase()).includes(value)) return false;
@@ -234,19 +286,63 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
       if ([...shop.customers.values()].some((c) => c.email === email)) {
         return { customer: null, userErrors: [{ field: ["email"], message: "Email has already been taken" }] };
       }
-      const c = api.addCustomer(shop.domain, { email, firstName: input.firstName, lastName: input.lastName, tags: input.tags });
+      const c = createCustomer(shop, { email, firstName: input.firstName, lastName: input.lastName, tags: input.tags });
       return { customer: customerView(c), userErrors: [] };
+    },
+    // Create, update by id, or upsert by email (the unique key), as documented
+    // for 2026-10. The identifier lookup is a read of the record itself, not of
+    // the search index, so it sees a customer created a moment ago.
+    customerSet: ({
+      identifier,
+      input,
+    }: {
+      identifier?: { id?: string; email?: string; phone?: string; customId?: unknown } | null;
+      input: { id?: string; email?: string | null; firstName?: string | null; lastName?: string | null; tags?: string[] | null };
+    }) => {
+      const fail = (field: string[], message: string, code: string) => ({ customer: null, userErrors: [{ field, message, code }] });
+      const email = input.email?.trim().toLowerCase();
+      const byEmail = (e: string) => [...shop.customers.values()].find((c) => c.email === e);
+      let target: FakeCustomer | undefined;
+      if (identifier) {
+        if (input.id) return fail(["input", "id"], "The id field is not allowed if identifier is provided.", "ID_NOT_ALLOWED");
+        if (identifier.phone !== undefined || identifier.customId !== undefined) throw new GraphQLError("fake: customerSet supports the id and email identifiers only");
+        if (identifier.id !== undefined) {
+          target = shop.customers.get(identifier.id);
+          if (!target) return fail(["identifier", "id"], "Resource matching the identifier was not found.", "NOT_FOUND");
+        } else {
+          const key = (identifier.email ?? "").trim().toLowerCase();
+          if (!email) return fail(["input", "email"], "The input field corresponding to the identifier is required.", "MISSING_FIELD_REQUIRED");
+          if (email !== key) return fail(["input", "email"], "The identifier value does not match the value of the corresponding field in the input.", "INPUT_MISMATCH");
+          target = byEmail(key);
+        }
+      }
+      if (email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) return fail(["input", "email"], "Email is invalid", "INVALID");
+      if (email && byEmail(email) && byEmail(email) !== target) return fail(["input", "email"], "Email has already been taken", "TAKEN");
+      if (!target) {
+        if (!email) return fail(["input", "email"], "Email can't be blank", "BLANK");
+        const c = createCustomer(shop, { email, firstName: input.firstName ?? undefined, lastName: input.lastName ?? undefined, tags: input.tags ?? undefined });
+        return { customer: customerView(c), userErrors: [] };
+      }
+      // Omitted fields are left as they are; given ones are set (tags overwrite).
+      if (email) target.email = email;
+      if (input.firstName != null) target.firstName = input.firstName;
+      if (input.lastName != null) target.lastName = input.lastName;
+      if (input.tags != null) target.tags = [...input.tags];
+      reindex(target, customerSnapshot(target));
+      return { customer: customerView(target), userErrors: [] };
     },
     tagsAdd: ({ id, tags }: { id: string; tags: string[] }) => {
       const c = shop.customers.get(id);
       if (!c) return { node: null, userErrors: [{ field: ["id"], message: "Resource not found" }] };
       for (const t of tags.map((t) => t.trim()).filter(Boolean)) if (!c.tags.includes(t)) c.tags.push(t);
+      reindex(c, customerSnapshot(c));
       return { node: { __typename: "Customer", id }, userErrors: [] };
     },
     tagsRemove: ({ id, tags }: { id: string; tags: string[] }) => {
       const c = shop.customers.get(id);
       if (!c) return { node: null, userErrors: [{ field: ["id"], message: "Resource not found" }] };
       c.tags = c.tags.filter((t) => !tags.includes(t));
+      reindex(c, customerSnapshot(c));
       return { node: { __typename: "Customer", id }, userErrors: [] };
     },
     metafieldsSet: ({ metafields }: { metafields: { ownerId: string; namespace?: string; key: string; type?: string; value: string; compareDigest?: string | null }[] }) => {
@@ -318,7 +414,9 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
         tags: (input.tags as string[] | undefined) ?? [],
         combinesWith: input.combinesWith ?? null,
         metafields: new Map(),
+        index: [],
       };
+      reindex(d, discountSnapshot(d));
       for (const m of (input.metafields as { namespace?: string; key: string; type: string; value: string }[] | undefined) ?? []) {
         d.metafields.set(`${m.namespace ?? "$app"}.${m.key}`, {
           id: `gid://shopify/Metafield/${nextId++}`,
@@ -449,7 +547,22 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
     label: (_path, body) => operationOf(body),
     authErrorBody: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" },
     serverErrorBody: { errors: "Internal error. Looks like something went wrong on our end." },
+    control: ({ method, what, raw }) => {
+      if (what !== "search-lag") return undefined;
+      if (method === "POST") {
+        let ms: unknown;
+        try {
+          ms = (JSON.parse(raw || "{}") as { ms?: unknown }).ms;
+        } catch {
+          /* answered below */
+        }
+        if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) return { status: 400, body: { message: 'send {"ms": <milliseconds, 0 or more>}' } };
+        searchLagMs = ms;
+      }
+      return { status: 200, body: { ms: searchLagMs } };
+    },
     onReset: () => {
+      searchLagMs = opts.searchLagMs ?? 0;
       for (const s of shops.values()) {
         s.customers.clear();
         s.discounts.clear();
@@ -467,23 +580,16 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
       return s;
     },
     addCustomer(domain: string, c: { email: string; firstName?: string; lastName?: string; tags?: string[] }) {
-      const shop = api.shop(domain);
-      const customer: FakeCustomer = {
-        id: `gid://shopify/Customer/${nextId++}`,
-        email: c.email.toLowerCase(),
-        firstName: c.firstName ?? "",
-        lastName: c.lastName ?? "",
-        tags: [...(c.tags ?? [])],
-        createdAt: new Date(now()).toISOString(),
-        metafields: new Map(),
-      };
-      shop.customers.set(customer.id, customer);
-      return customer;
+      // Pre-existing data: already in the search index.
+      return createCustomer(api.shop(domain), c, -Infinity);
     },
     appMetafield(domain: string, ownerId: string, key: string) {
       const shop = api.shop(domain);
       const m = findOwner(shop, ownerId)?.metafields.get(`$app.${key}`);
       return m ? JSON.parse(m.value) : null;
+    },
+    setSearchLag(ms: number) {
+      searchLagMs = ms;
     },
     setBucket(b: { bucketSize?: number; restoreRate?: number; available?: number }) {
       if (b.bucketSize !== undefined) bucketSize = b.bucketSize;

@@ -2,22 +2,32 @@
 // 127.0.0.1 that keeps every message it accepts, for tests and the sandbox.
 //
 // Faults, for the next `times` messages (or until cleared):
-//   reject  the recipient is refused with 550 (a permanent rejection)
-//   defer   the recipient is refused with 451 (try again later)
+//   down    the listener is closed (connection refused) while this fault is set;
+//           clearing or replacing it listens again on the same port
+//   4xx     the recipient is refused with 451 (try again later); alias `defer`
+//   5xx     the recipient is refused with 550 (a permanent rejection); alias `reject`
+//   slow    the message is accepted `delayMs` (default 30 s) late
 //   auth    the login is refused (535)
-// `stop()` closes the listener for a true "connection refused"; `start()`
-// listens again on the same port.
+// Like the HTTP fakes, they are set over HTTP on `controlUrl`:
+// `POST /__fake/faults` (replaces; `"add": true` appends), `DELETE`, `GET`;
+// `GET /__fake/messages` lists what was received. `stop()` / `start()` close
+// and reopen the SMTP listener directly.
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
+import { FaultList, faultsControl, startControlServer } from "./http";
 
-export type SmtpFault = { mode: "reject" | "defer" | "auth"; times?: number };
+export const SMTP_FAULT_MODES = ["down", "4xx", "5xx", "slow", "auth", "defer", "reject"] as const;
+export type SmtpFaultMode = (typeof SMTP_FAULT_MODES)[number];
+export type SmtpFault = { mode: SmtpFaultMode; times?: number; delayMs?: number };
 export type ReceivedMail = { from: string; to: string[]; subject: string; text: string; raw: string };
 
 export type FakeSmtp = {
   url: string;
   port: number;
+  /** Where the /__fake/ control API listens (HTTP). */
+  controlUrl: string;
   messages: ReceivedMail[];
-  faults: { add(fault: SmtpFault): void; clear(): void };
+  faults: FaultList<SmtpFaultMode>;
   stop(): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
@@ -41,15 +51,15 @@ function parse(raw: string, from: string, to: string[]): ReceivedMail {
   return { from, to, subject: subject.trim(), text: decodeBody(unfolded, body).replace(/\r\n/g, "\n").trimEnd(), raw };
 }
 
-export async function createFakeSmtp(opts: { user?: string; pass?: string } = {}): Promise<FakeSmtp> {
+export async function createFakeSmtp(opts: { user?: string; pass?: string; port?: number; controlPort?: number } = {}): Promise<FakeSmtp> {
   const messages: ReceivedMail[] = [];
-  let faults: SmtpFault[] = [];
-  const take = (modes: SmtpFault["mode"][]) => {
-    const f = faults.find((x) => modes.includes(x.mode));
-    if (!f) return null;
-    if (f.times !== undefined && --f.times <= 0) faults = faults.filter((x) => x !== f);
-    return f;
+  // Opens or closes the listener to match whether a `down` fault is set.
+  const reconcile = async () => {
+    if (faults.has("down") && listening) await stop();
+    else if (!faults.has("down") && !listening && !closed) await listen();
   };
+  const faults: FaultList<SmtpFaultMode> = new FaultList<SmtpFaultMode>(SMTP_FAULT_MODES, reconcile);
+  const take = (modes: SmtpFaultMode[]) => faults.take({ path: "" }, modes);
   const withCode = (message: string, responseCode: number) => Object.assign(new Error(message), { responseCode });
 
   const server = new SMTPServer({
@@ -62,33 +72,62 @@ export async function createFakeSmtp(opts: { user?: string; pass?: string } = {}
       callback(null, { user: auth.username });
     },
     onRcptTo(address, _session, callback) {
-      const f = take(["reject", "defer"]);
-      if (f?.mode === "reject") return callback(withCode(`Mailbox ${address.address} does not exist`, 550));
-      if (f?.mode === "defer") return callback(withCode("Mailbox busy, try again later", 451));
+      const f = take(["5xx", "reject", "4xx", "defer"]);
+      if (f?.mode === "5xx" || f?.mode === "reject") return callback(withCode(`Mailbox ${address.address} does not exist`, 550));
+      if (f?.mode === "4xx" || f?.mode === "defer") return callback(withCode("Mailbox busy, try again later", 451));
       callback();
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () => {
-        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
-        messages.push(parse(Buffer.concat(chunks).toString("utf8"), from, session.envelope.rcptTo.map((r) => r.address)));
-        callback();
+        const slow = take(["slow"]);
+        const accept = () => {
+          const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
+          messages.push(parse(Buffer.concat(chunks).toString("utf8"), from, session.envelope.rcptTo.map((r) => r.address)));
+          callback();
+        };
+        if (slow) setTimeout(accept, slow.delayMs ?? 30_000);
+        else accept();
       });
     },
   });
 
-  let port = 0;
+  let port = opts.port ?? 0;
+  let listening = false;
+  let closed = false;
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server.server.once("error", reject);
       server.listen(port, "127.0.0.1", () => {
         port = (server.server.address() as AddressInfo).port;
+        listening = true;
         resolve();
       });
     });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      listening = false;
+      server.server.close(() => resolve());
+    });
   await listen();
   const auth = opts.user ? `${encodeURIComponent(opts.user)}:${encodeURIComponent(opts.pass ?? "")}@` : "";
+
+  const control = await startControlServer(async ({ method, what, raw }) => {
+    const own = await faultsControl(faults, method, what, raw);
+    if (own) return own;
+    if (what === "messages" && method === "DELETE") {
+      messages.length = 0;
+      return { status: 200, body: { messages: [] } };
+    }
+    if (what === "messages") return { status: 200, body: { messages: messages.map(({ raw: _raw, ...m }) => m) } };
+    if (what === "reset" && method === "POST") {
+      messages.length = 0;
+      await faults.clear();
+      return { status: 200, body: { ok: true } };
+    }
+    return undefined;
+  }, opts.controlPort);
 
   return {
     get url() {
@@ -97,17 +136,15 @@ export async function createFakeSmtp(opts: { user?: string; pass?: string } = {}
     get port() {
       return port;
     },
+    controlUrl: control.url,
     messages,
-    faults: {
-      add(fault) {
-        faults.push({ ...fault });
-      },
-      clear() {
-        faults = [];
-      },
-    },
-    stop: () => new Promise<void>((resolve) => server.server.close(() => resolve())),
+    faults,
+    stop,
     start: listen,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      closed = true;
+      await control.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }

@@ -48,7 +48,7 @@ export function useBrowser(): () => Browser {
     browser = await launch();
   });
   afterAll(async () => {
-    await Promise.all([sandbox.fakes.commerce7, sandbox.fakes.shopify].map((url) => fetch(`${url}/__fake/faults`, { method: "DELETE" })));
+    await Promise.all([sandbox.fakes.commerce7, sandbox.fakes.shopify, sandbox.fakes.smtp].map((url) => fetch(`${url}/__fake/faults`, { method: "DELETE" })));
     await browser?.close();
   });
   return () => browser!;

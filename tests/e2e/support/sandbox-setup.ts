@@ -4,7 +4,7 @@ import { startSandbox } from "../../../sandbox/run";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    sandbox: { url: string; appUrl: string; frameOrigin: string; shops: { shopify: string; commerce7: string }; fakes: { shopify: string; commerce7: string } };
+    sandbox: { url: string; appUrl: string; frameOrigin: string; shops: { shopify: string; commerce7: string }; fakes: { shopify: string; commerce7: string; smtp: string } };
   }
 }
 
@@ -16,7 +16,7 @@ export default async function setup(project: TestProject) {
     appUrl: sandbox.appUrl,
     frameOrigin: new URL(sandbox.url).origin,
     shops: sandbox.shops,
-    fakes: { shopify: sandbox.fakes.shopify.url, commerce7: sandbox.fakes.commerce7.url },
+    fakes: { shopify: sandbox.fakes.shopify.url, commerce7: sandbox.fakes.commerce7.url, smtp: sandbox.fakes.smtp.controlUrl },
   });
   return () => sandbox.stop();
 }
