@@ -7,11 +7,14 @@
 //   re-sent POST finds the enrollment the first one created.
 // - The database allows one active enrollment per customer (a partial unique
 //   index); a second is refused with a link to the member.
+// - One writer per member (ADR 0009): every change here takes the member's
+//   lock, re-reads the membership and changes its status conditionally.
 // - A platform never fails an enrollment. Commerce7 shops try the sync inline,
 //   bounded by a short deadline; Shopify shops always go through the worker.
 import { z } from "zod";
 import { isUniqueViolation, type Db, type Tx } from "../db.server";
 import { env } from "../env.server";
+import { lockMember } from "../member-lock.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { processNow } from "../queue/inline.server";
 import { sql } from "../queue/sql.server";
@@ -144,28 +147,47 @@ function alreadyMember(enrollmentId: string): EnrollResult {
   return { ok: false, errors: { form: "This customer already has an active membership." }, existingEnrollmentId: enrollmentId };
 }
 
+/** The customer to enroll, locked (lockMember) before any row of theirs is written. */
 async function findOrCreateCustomer(tx: Tx, shop: string, input: z.output<typeof enrollInput>) {
   const searchText = `${input.firstName} ${input.lastName} ${input.email}`.toLowerCase().trim();
   if (input.customerId) {
     const existing = await tx.customer.findFirst({ where: { id: input.customerId, shop } });
-    if (existing) return existing;
+    if (existing) {
+      await lockMember(tx, shop, existing.id);
+      return existing;
+    }
   }
   const byEmail = await tx.customer.findUnique({ where: { shop_email: { shop, email: input.email } } });
   if (byEmail) {
+    await lockMember(tx, shop, byEmail.id);
     if (!byEmail.platformId && input.platformId) return tx.customer.update({ where: { id: byEmail.id }, data: { platformId: input.platformId } });
     return byEmail;
   }
-  return tx.customer.create({
+  const created = await tx.customer.create({
     data: { shop, email: input.email, firstName: input.firstName, lastName: input.lastName, platformId: input.platformId || null, searchText },
   });
+  await lockMember(tx, shop, created.id);
+  return created;
+}
+
+/** The enrollment's member, locked; then the enrollment re-read, if it is still active. */
+async function lockActiveEnrollment(tx: Tx, shop: string, enrollmentId: string) {
+  const seen = await tx.enrollment.findFirst({ where: { id: enrollmentId, shop }, select: { customerId: true } });
+  if (!seen) return null;
+  await lockMember(tx, shop, seen.customerId);
+  return tx.enrollment.findFirst({ where: { id: enrollmentId, shop, status: "active" } });
 }
 
 /** Cancels the membership and queues `cancel_membership`, atomically. */
 export async function cancelMembership(db: Db, shop: string, enrollmentId: string, opts: { reason?: string; now?: Date } = {}): Promise<{ ok: boolean; message: string }> {
   const done = await db.$transaction(async (tx) => {
-    const e = await tx.enrollment.findFirst({ where: { id: enrollmentId, shop, status: "active" } });
+    const e = await lockActiveEnrollment(tx, shop, enrollmentId);
     if (!e) return false;
-    await tx.enrollment.update({ where: { id: e.id }, data: { status: "cancelled", endedAt: opts.now ?? new Date(), endReason: opts.reason || "Cancelled by merchant" } });
+    const { count } = await tx.enrollment.updateMany({
+      where: { id: e.id, shop, status: "active" },
+      data: { status: "cancelled", endedAt: opts.now ?? new Date(), endReason: opts.reason || "Cancelled by merchant" },
+    });
+    if (count !== 1) throw new Error(`Enrollment ${e.id} changed under the member lock`);
     await queueCrmSync({ shop, enrollmentId: e.id, actionType: "cancel_membership", stageId: e.tierId, customerId: e.customerId, customerCrmId: "" }, tx);
     return true;
   });
@@ -182,7 +204,7 @@ export async function cancelMembership(db: Db, shop: string, enrollmentId: strin
 export async function changeTier(db: Db, shop: string, enrollmentId: string, newTierId: string, opts: { now?: Date } = {}): Promise<{ ok: true; enrollmentId: string } | { ok: false; message: string }> {
   const now = opts.now ?? new Date();
   const result = await db.$transaction(async (tx) => {
-    const current = await tx.enrollment.findFirst({ where: { id: enrollmentId, shop, status: "active" } });
+    const current = await lockActiveEnrollment(tx, shop, enrollmentId);
     if (!current) return { ok: false as const, message: "This membership is not active." };
     const from = await tx.tier.findFirstOrThrow({ where: { id: current.tierId, shop } });
     const tier = await tx.tier.findFirst({ where: { id: newTierId, shop } });

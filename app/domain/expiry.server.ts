@@ -8,9 +8,12 @@
 //   once: the status change is conditional (still active, still lapsed), and
 //   only the run whose update took effect queues the item (whose idempotency
 //   key is per enrollment besides).
+// - One writer per member: each change is made under the member's lock
+//   (ADR 0009), so it cannot interleave with an order renewing the member.
 // - Work is per shop, in bounded batches, through the (shop, status,
 //   expiresAt) index; one shop's backlog cannot hold a transaction open long.
 import type { Db } from "../db.server";
+import { lockMembers } from "../member-lock.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 
 export const EXPIRY_BATCH = 200;
@@ -39,21 +42,25 @@ export async function expireLapsedForShop(db: Db, shop: string, now = new Date()
       where: { shop, status: "active", expiresAt: { lte: now } },
       orderBy: { expiresAt: "asc" },
       take: batch,
-      select: { id: true, customerId: true, tierId: true },
+      select: { id: true, customerId: true, tierId: true, expiresAt: true },
     });
     if (lapsed.length === 0) return total;
     const done = await db.$transaction(async (tx) => {
+      // Under each member's lock (ascending order: no deadlock between two
+      // runs), the conditional update re-checks what the read above saw: an
+      // order that renewed the membership meanwhile wins (ADR 0009).
+      await lockMembers(tx, shop, lapsed.map((e) => e.customerId));
       let n = 0;
       for (const e of lapsed) {
         const { count } = await tx.enrollment.updateMany({
-          where: { id: e.id, shop, status: "active", expiresAt: { lte: now } },
+          // Still active, still the expiry read above (which is <= now).
+          where: { id: e.id, shop, status: "active", expiresAt: e.expiresAt },
           data: { status: "expired", endedAt: now, endReason: "Membership expired" },
         });
         if (count !== 1) continue; // renewed, changed or expired elsewhere meanwhile
-        await queueCrmSync(
-          { shop, enrollmentId: e.id, actionType: "cancel_membership", stageId: e.tierId, customerId: e.customerId, customerCrmId: "", idempotencyKey: `expire:${e.id}` },
-          tx,
-        );
+        // Keyed per expiry, not per enrollment: one an order brought back can expire again.
+        const idempotencyKey = `expire:${e.id}:${e.expiresAt.toISOString()}`;
+        await queueCrmSync({ shop, enrollmentId: e.id, actionType: "cancel_membership", stageId: e.tierId, customerId: e.customerId, customerCrmId: "", idempotencyKey }, tx);
         n++;
       }
       return n;

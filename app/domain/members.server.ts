@@ -5,6 +5,7 @@
 // customer and tier (joined), nothing per row.
 import { z } from "zod";
 import type { Db } from "../db.server";
+import { SYNC_STATES } from "../queue/sync-state.server";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { recordedSpendCents } from "./enrollments.server";
 import { tierChangeRefusal } from "./tiers";
@@ -13,7 +14,7 @@ export const listQuery = z.object({
   q: z.string().trim().max(200).default(""),
   tier: z.string().default(""),
   status: z.enum(["active", "upgraded", "expired", "cancelled", "all"]).default("active"),
-  sync: z.enum(["", "synced", "pending", "failed"]).default(""),
+  sync: z.union([z.literal(""), z.enum(SYNC_STATES)]).default(""),
   sort: z.enum(["expiry", "enrolled"]).default("enrolled"),
   cursor: z.string().default(""),
 });

@@ -11,12 +11,17 @@
 // - No remote call here: the platform hears of a renewal or an upgrade through
 //   the queue, so the webhook answers well inside Shopify's 5 s.
 // - Scoped: customers are matched within the delivering shop only.
+// - One writer per member: the membership decision is taken under the
+//   member's lock, on a fresh read (ADR 0009). An order placed before the
+//   membership's expiry renews it even if the expiry job got there first; an
+//   order placed at or after it never does (orderCounts in orders.ts).
 import { z } from "zod";
 import { isUniqueViolation, type Db, type Tx } from "../db.server";
+import { lockMember } from "../member-lock.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { moveMember, recordedSpendCents } from "./enrollments.server";
 import { decimalToCents } from "./money";
-import { orderEffects } from "./orders";
+import { orderCounts, orderEffects } from "./orders";
 
 export const ORDERS_CREATE = "orders/create";
 const cancelRefundId = (orderGid: string) => `cancel:${orderGid}`;
@@ -97,8 +102,15 @@ export async function recordOrder(db: Db, shop: string, order: OrderPayload): Pr
         const crm = shopRow?.crm ?? "shopify";
         const customer = await matchCustomer(tx, shop, crm, { gid: customerGid, email, firstName: order.customer?.first_name ?? "", lastName: order.customer?.last_name ?? "" });
         if (!customer) return { status: "ignored", reason: "no_email" } as const;
+        // matchCustomer locked the member; everything below reads committed state.
         await tx.purchase.create({ data: { shop, orderId: orderGid, customerId: customer.id, amountCents, currency: set.shop_money.currency_code, occurredAt: at } });
-        const spendCents = await recordedSpendCents(tx, shop, customer.id, at);
+        // Spend over the 12 months ending at this order, or at the member's
+        // latest recorded purchase if that is later: orders delivered out of
+        // order are judged together, so the later one's commit cannot hide
+        // the earlier one's spend (ADR 0009).
+        const latest = await tx.purchase.findFirst({ where: { shop, customerId: customer.id }, orderBy: { occurredAt: "desc" }, select: { occurredAt: true } });
+        const asOf = latest && latest.occurredAt > at ? latest.occurredAt : at;
+        const spendCents = await recordedSpendCents(tx, shop, customer.id, asOf);
         const change = await applyMembershipEffects(tx, shop, crm, customer.id, spendCents, at, orderGid);
         return { status: "recorded", customerId: customer.id, amountCents, spendCents, ...change } as const;
       });
@@ -114,21 +126,29 @@ export async function recordOrder(db: Db, shop: string, order: OrderPayload): Pr
   }
 }
 
+/**
+ * The order's customer, locked (lockMember) before any row of theirs is
+ * written. Not known yet: created, so their spend counts when the merchant
+ * enrolls them (a concurrent creator fails on the unique email and retries).
+ */
 async function matchCustomer(tx: Tx, shop: string, crm: string, c: { gid: string; email: string; firstName: string; lastName: string }) {
   // On a Shopify shop our platform id IS the Shopify customer GID. On a
   // Commerce7 shop it is the Commerce7 id, so the shared key is the email.
   if (crm === "shopify") {
     const byGid = await tx.customer.findUnique({ where: { shop_platformId: { shop, platformId: c.gid } } });
-    if (byGid) return byGid;
+    if (byGid) {
+      await lockMember(tx, shop, byGid.id);
+      return byGid;
+    }
   }
   if (!c.email) return null;
   const byEmail = await tx.customer.findUnique({ where: { shop_email: { shop, email: c.email } } });
   if (byEmail) {
+    await lockMember(tx, shop, byEmail.id);
     if (crm === "shopify" && !byEmail.platformId) return tx.customer.update({ where: { id: byEmail.id }, data: { platformId: c.gid } });
     return byEmail;
   }
-  // Not known yet: keep the spend, so that it counts when the merchant enrolls them.
-  return tx.customer.create({
+  const created = await tx.customer.create({
     data: {
       shop,
       email: c.email,
@@ -138,31 +158,55 @@ async function matchCustomer(tx: Tx, shop: string, crm: string, c: { gid: string
       searchText: `${c.firstName} ${c.lastName} ${c.email}`.toLowerCase().trim(),
     },
   });
+  await lockMember(tx, shop, created.id);
+  return created;
 }
 
+/**
+ * What the order does to the membership it was placed under (ADR 0009):
+ * the active one, or, when there is none, the member's latest membership if
+ * it expired and was still running at the order's time (the expiry job got there first; the
+ * order still renews it). Under the member's lock; every status change is
+ * conditional and checked.
+ */
 async function applyMembershipEffects(tx: Tx, shop: string, crm: string, customerId: string, spendCents: number, at: Date, orderGid: string) {
   const active = await tx.enrollment.findFirst({ where: { shop, customerId, status: "active" }, include: { tier: true } });
-  if (!active) return { membership: "none" as const };
+  // Only the member's latest membership can come back: one the merchant
+  // cancelled or replaced since stays ended.
+  const latest = active ? null : await tx.enrollment.findFirst({ where: { shop, customerId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], include: { tier: true } });
+  const placedUnder = active ?? (latest?.status === "expired" ? latest : null);
+  if (!placedUnder || !orderCounts(placedUnder, at)) return { membership: "none" as const };
   const tiers = await tx.tier.findMany({ where: { shop, active: true } });
-  const effects = orderEffects({ current: active.tier, expiresAt: active.expiresAt, tiers, spendCents, at });
+  const effects = orderEffects({ current: placedUnder.tier, expiresAt: placedUnder.expiresAt, tiers, spendCents, at });
+  if (!effects.upgradeTo && !effects.expiresAt) {
+    return active ? { membership: "unchanged" as const, enrollmentId: active.id } : { membership: "none" as const };
+  }
+  const revived = !active;
+  if (revived) {
+    // Back to active, as if the expiry had not run; its cancel_membership is
+    // already queued, and the item queued below runs after it.
+    const { count } = await tx.enrollment.updateMany({
+      where: { id: placedUnder.id, shop, status: "expired" },
+      data: { status: "active", endedAt: null, endReason: null },
+    });
+    if (count !== 1) throw new Error(`Enrollment ${placedUnder.id} changed under the member lock`);
+  }
   if (effects.upgradeTo) {
-    const next = await moveMember(tx, shop, active, effects.upgradeTo, at, `Upgraded to ${effects.upgradeTo.name} by spend`);
+    const next = await moveMember(tx, shop, placedUnder, effects.upgradeTo, at, `Upgraded to ${effects.upgradeTo.name} by spend`);
     return { membership: "upgraded" as const, enrollmentId: next.id };
   }
-  if (effects.expiresAt) {
-    await tx.enrollment.update({ where: { id: active.id }, data: { expiresAt: effects.expiresAt } });
-    // Shopify mirrors the expiry (the discount function checks it), so the
-    // member's state is converged again. Commerce7 memberships carry no
-    // expiry of ours: nothing to send.
-    if (crm === "shopify") {
-      await queueCrmSync(
-        { shop, enrollmentId: active.id, actionType: "add_membership", stageId: active.tierId, customerId, customerCrmId: "", idempotencyKey: `renew:${active.id}:${orderGid}` },
-        tx,
-      );
-    }
-    return { membership: "renewed" as const, enrollmentId: active.id };
+  const { count } = await tx.enrollment.updateMany({ where: { id: placedUnder.id, shop, status: "active" }, data: { expiresAt: effects.expiresAt! } });
+  if (count !== 1) throw new Error(`Enrollment ${placedUnder.id} changed under the member lock`);
+  // Shopify mirrors the expiry (the discount function checks it), so the
+  // member's state is converged again. Commerce7 memberships carry no expiry
+  // of ours: nothing to send, unless the expiry had already removed it.
+  if (crm === "shopify" || revived) {
+    await queueCrmSync(
+      { shop, enrollmentId: placedUnder.id, actionType: "add_membership", stageId: placedUnder.tierId, customerId, customerCrmId: "", idempotencyKey: `renew:${placedUnder.id}:${orderGid}` },
+      tx,
+    );
   }
-  return { membership: "unchanged" as const, enrollmentId: active.id };
+  return { membership: "renewed" as const, enrollmentId: placedUnder.id };
 }
 
 // ——— Refunds and cancellations ———
@@ -219,7 +263,14 @@ export async function recordCancellationWebhook(db: Db, shop: string, raw: unkno
 
 async function insertRefund(db: Db, data: { shop: string; orderId: string; refundId: string; amountCents: number; occurredAt: Date }): Promise<RefundOutcome> {
   try {
-    await db.refund.create({ data });
+    await db.$transaction(async (tx) => {
+      // The member's spend changes: under their lock, like every spend writer.
+      // An order not recorded yet has no member to lock; it reads this refund
+      // when it arrives.
+      const purchase = await tx.purchase.findUnique({ where: { shop_orderId: { shop: data.shop, orderId: data.orderId } }, select: { customerId: true } });
+      if (purchase) await lockMember(tx, data.shop, purchase.customerId);
+      await tx.refund.create({ data });
+    });
     return { status: "recorded", amountCents: data.amountCents };
   } catch (error) {
     if (isUniqueViolation(error)) return { status: "duplicate" };

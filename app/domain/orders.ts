@@ -12,6 +12,10 @@
 //   threshold is recorded, but neither renews nor upgrades.
 // - Never down: an order never lowers a tier or shortens a membership, and a
 //   refund or cancellation only lowers the spend later decisions are made on.
+// - The order's time against the expiry decides (ADR 0009): an order placed
+//   before the membership's expiresAt counts for it (renews or upgrades it),
+//   even when it is delivered after the expiry job ended it; an order placed
+//   at or after expiresAt counts for no membership (the spend is kept).
 import { addMonths } from "./dates";
 import { tierChangeRefusal } from "./tiers";
 
@@ -28,6 +32,11 @@ export function orderEffects(input: { current: RuleTier; expiresAt: Date; tiers:
   const tier = upgradeTo ?? current;
   const renewed = spendCents >= tier.annualThresholdCents ? addMonths(at, tier.durationMonths) : null;
   return { upgradeTo, expiresAt: renewed && renewed > input.expiresAt ? renewed : null };
+}
+
+/** Whether an order placed at `at` counts for a membership that runs until `expiresAt`. */
+export function orderCounts(membership: { expiresAt: Date }, at: Date): boolean {
+  return at.getTime() < membership.expiresAt.getTime();
 }
 
 /** The trailing window spend is summed over, ending at `at`. */

@@ -8,6 +8,7 @@
 //   its customer itself; a Commerce7 tenant is the merchant's own CRM).
 import { z } from "zod";
 import type { Db, Tx } from "../db.server";
+import { lockMember } from "../member-lock.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 
 const customerRef = z.object({
@@ -83,6 +84,10 @@ export async function redactCustomer(db: Db, shop: string, raw: unknown): Promis
   return db.$transaction(async (tx) => {
     const customer = await findCustomer(tx, shop, ref);
     if (!customer) return { erased: false };
+    // One writer per member (ADR 0009): an order or the worker's outcome in
+    // flight for this customer commits before the erasure, or after it and
+    // finds nothing.
+    await lockMember(tx, shop, customer.id);
     // Queue rows key on the customer without a foreign key (they outlive
     // enrollments for ordering); their attempts go with them (cascade).
     await tx.crmSyncQueue.deleteMany({ where: { shop, customerId: customer.id } });

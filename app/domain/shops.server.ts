@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { decryptSecret, encryptSecret } from "../crypto.server";
 import type { Db, Tx } from "../db.server";
+import { refreshSyncState } from "../queue/sync-state.server";
 
 export const CRMS = ["shopify", "commerce7"] as const;
 export type Crm = (typeof CRMS)[number];
@@ -36,10 +37,12 @@ export async function uninstallShop(db: Db, domain: string) {
   await db.$transaction(async (tx) => {
     await tx.session.deleteMany({ where: { shop: domain } });
     await markUninstalled(tx, domain);
+    const stopped = await tx.crmSyncQueue.findMany({ where: { shop: domain, status: "pending" }, select: { enrollmentId: true }, distinct: ["enrollmentId"] });
     await tx.crmSyncQueue.updateMany({
       where: { shop: domain, status: "pending" },
       data: { status: "cancelled", discardedBy: "system", discardReason: "App uninstalled" },
     });
+    await refreshSyncState(tx, domain, stopped.map((i) => i.enrollmentId));
   });
 }
 

@@ -19,6 +19,7 @@ import type { Db } from "../db.server";
 import { dbProvider } from "../db.server";
 import { raiseAlerts } from "./alerts.server";
 import { queryItems } from "./sql.server";
+import { refreshSyncState } from "./sync-state.server";
 import type { QueueItem } from "./types";
 
 // Candidates: the oldest due items (bounded by $6, so a claim costs the same
@@ -121,6 +122,9 @@ export async function recoverExpiredLeases(db: Db, now: Date): Promise<QueueItem
       })),
     });
     await raiseAlerts(tx, recovered.filter((item) => item.status === "failed"));
+    for (const shop of new Set(recovered.map((item) => item.shop))) {
+      await refreshSyncState(tx, shop, recovered.filter((item) => item.shop === shop).map((item) => item.enrollmentId));
+    }
   }
   return recovered;
   });

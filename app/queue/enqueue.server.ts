@@ -5,10 +5,17 @@
 // Re-enqueueing the same logical operation (same idempotency key) is a no-op:
 // INSERT … ON CONFLICT DO NOTHING, which neither fails nor aborts a surrounding
 // PostgreSQL transaction. Wake the worker only after the caller's commit.
+//
+// Per-member order follows commit order: callers hold the member's lock
+// (app/domain/member-lock.server.ts) when they enqueue, and an item's
+// createdAt is strictly later than every earlier item of its member (at least
+// 1 ms after the latest), so the worker runs a member's items in the order
+// their transactions committed, even within one millisecond.
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import prisma, { type Db, type Tx } from "../db.server";
 import { exec } from "./sql.server";
+import { refreshSyncState } from "./sync-state.server";
 import { ACTIONS } from "./types";
 
 export { wakeWorker } from "./notifier";
@@ -37,6 +44,12 @@ export async function queueCrmSync(raw: EnqueueInput, tx: Db | Tx = prisma): Pro
   const input = enqueueInput.parse(raw);
   const key = input.idempotencyKey ?? defaultIdempotencyKey(input);
   const now = new Date();
+  const latest = await tx.crmSyncQueue.findFirst({
+    where: { shop: input.shop, customerId: input.customerId },
+    orderBy: { createdAt: "desc" },
+    select: { createdAt: true },
+  });
+  const createdAt = latest && latest.createdAt >= now ? new Date(latest.createdAt.getTime() + 1) : now;
   const id = randomUUID();
   const inserted = await exec(
     tx,
@@ -55,12 +68,13 @@ export async function queueCrmSync(raw: EnqueueInput, tx: Db | Tx = prisma): Pro
     input.maxAttempts,
     input.runAt ?? now,
     key,
-    now,
+    createdAt,
   );
-  if (input.enrollmentId) {
-    await tx.enrollment.updateMany({ where: { id: input.enrollmentId, shop: input.shop }, data: { syncState: "pending" } });
+  if (inserted === 1) {
+    // A no-op (same key) changes no item, so it leaves the sync state alone.
+    if (input.enrollmentId) await refreshSyncState(tx, input.shop, [input.enrollmentId]);
+    return { id, created: true };
   }
-  if (inserted === 1) return { id, created: true };
   const existing = await tx.crmSyncQueue.findUniqueOrThrow({ where: { shop_idempotencyKey: { shop: input.shop, idempotencyKey: key } }, select: { id: true } });
   return { id: existing.id, created: false };
 }

@@ -7,6 +7,7 @@ import type { Db, Tx } from "../db.server";
 import { dbProvider } from "../db.server";
 import { raiseAlerts } from "./alerts.server";
 import { sql } from "./sql.server";
+import { refreshSyncState } from "./sync-state.server";
 import type { ProcessorResult } from "./registry";
 import type { AttemptOutcome, QueueItem } from "./types";
 
@@ -31,18 +32,6 @@ async function attemptRow(tx: Tx, item: QueueItem, attempt: number, outcome: Att
       workerId: info.workerId,
     },
   });
-}
-
-/** The enrollment's sync state follows its items: failed > pending > synced. */
-async function refreshSyncState(tx: Tx, item: QueueItem) {
-  if (!item.enrollmentId) return;
-  const open = await tx.crmSyncQueue.groupBy({
-    by: ["status"],
-    where: { shop: item.shop, enrollmentId: item.enrollmentId, status: { in: ["pending", "processing", "failed"] } },
-    _count: true,
-  });
-  const state = open.some((g) => g.status === "failed") ? "failed" : open.length ? "pending" : "synced";
-  await tx.enrollment.updateMany({ where: { id: item.enrollmentId, shop: item.shop }, data: { syncState: state } });
 }
 
 export type Success = { item: QueueItem; out: ProcessorResult; info: AttemptInfo };
@@ -96,8 +85,9 @@ export async function recordSuccesses(db: Db, entries: Success[]): Promise<boole
         await tx.customer.updateMany({ where: { id: item.customerId, shop: item.shop, platformId: null }, data: { platformId: out.customer.platformId } });
       }
     }
-    const withEnrollment = kept.filter(({ item }) => item.enrollmentId);
-    for (const { item } of withEnrollment) await refreshSyncState(tx, item);
+    for (const shop of new Set(kept.map(({ item }) => item.shop))) {
+      await refreshSyncState(tx, shop, kept.filter(({ item }) => item.shop === shop).map(({ item }) => item.enrollmentId));
+    }
     return held;
   });
 }
@@ -158,7 +148,7 @@ export async function recordRetry(db: Db, item: QueueItem, delayMs: number, info
     });
     if (count === 0) return false;
     await attemptRow(tx, item, attempts, failed ? "failed" : "retry", info);
-    await refreshSyncState(tx, item);
+    await refreshSyncState(tx, item.shop, [item.enrollmentId]);
     if (failed) await raiseAlerts(tx, [item]);
     return true;
   });
@@ -174,7 +164,7 @@ export async function recordFailure(db: Db, item: QueueItem, info: AttemptInfo):
     });
     if (count === 0) return false;
     await attemptRow(tx, item, item.attempts + 1, "failed", info);
-    await refreshSyncState(tx, item);
+    await refreshSyncState(tx, item.shop, [item.enrollmentId]);
     await raiseAlerts(tx, [item]);
     return true;
   });

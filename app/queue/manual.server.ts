@@ -1,8 +1,11 @@
 // Manual operations for the retry screen. All are scoped to the shop, guarded
 // by the item's current status (a conditional update), so they are safe while
-// the worker holds an item and a double click executes once.
+// the worker holds an item and a double click executes once. Each changes the
+// items and their enrollments' sync state (refreshSyncState) in one transaction.
 import type { Db } from "../db.server";
 import { wakeWorker } from "./notifier";
+import { lockMember, lockMembers } from "../member-lock.server";
+import { refreshSyncState } from "./sync-state.server";
 
 export type ManualResult = { ok: true } | { ok: false; reason: string };
 
@@ -11,18 +14,21 @@ export type ManualResult = { ok: true } | { ok: false; reason: string };
  * kept in SyncAttempt). An item being processed is left alone.
  */
 export async function retryNow(db: Db, shop: string, id: string): Promise<ManualResult> {
-  const { count } = await db.crmSyncQueue.updateMany({
-    where: { id, shop, status: { in: ["failed", "pending"] } },
-    data: { status: "pending", nextRunAt: new Date(), attempts: 0, throttleDeferrals: 0 },
+  const count = await db.$transaction(async (tx) => {
+    const item = await tx.crmSyncQueue.findFirst({ where: { id, shop }, select: { customerId: true, enrollmentId: true } });
+    if (!item) return 0;
+    await lockMember(tx, shop, item.customerId);
+    const { count } = await tx.crmSyncQueue.updateMany({
+      where: { id, shop, status: { in: ["failed", "pending"] } },
+      data: { status: "pending", nextRunAt: new Date(), attempts: 0, throttleDeferrals: 0 },
+    });
+    if (count) await refreshSyncState(tx, shop, [item.enrollmentId]);
+    return count;
   });
   if (count === 0) {
     const item = await db.crmSyncQueue.findFirst({ where: { id, shop }, select: { status: true } });
     return { ok: false, reason: item ? `This item is ${item.status}; only failed or waiting items can be retried.` : "No such sync item." };
   }
-  await db.enrollment.updateMany({
-    where: { shop, syncState: "failed", id: (await db.crmSyncQueue.findFirst({ where: { id, shop }, select: { enrollmentId: true } }))?.enrollmentId ?? "-" },
-    data: { syncState: "pending" },
-  });
   wakeWorker();
   return { ok: true };
 }
@@ -31,15 +37,16 @@ export async function retryNow(db: Db, shop: string, id: string): Promise<Manual
 export async function retryAllFailed(db: Db, shop: string, { batchSize = 200 }: { batchSize?: number } = {}): Promise<number> {
   let total = 0;
   for (;;) {
-    const batch = await db.crmSyncQueue.findMany({ where: { shop, status: "failed" }, select: { id: true, enrollmentId: true }, take: batchSize });
+    const batch = await db.crmSyncQueue.findMany({ where: { shop, status: "failed" }, select: { id: true, enrollmentId: true, customerId: true }, take: batchSize });
     if (!batch.length) break;
-    const { count } = await db.crmSyncQueue.updateMany({
-      where: { shop, status: "failed", id: { in: batch.map((b) => b.id) } },
-      data: { status: "pending", nextRunAt: new Date(), attempts: 0, throttleDeferrals: 0 },
-    });
-    await db.enrollment.updateMany({
-      where: { shop, syncState: "failed", id: { in: batch.map((b) => b.enrollmentId).filter((x): x is string => Boolean(x)) } },
-      data: { syncState: "pending" },
+    const count = await db.$transaction(async (tx) => {
+      await lockMembers(tx, shop, batch.map((b) => b.customerId));
+      const { count } = await tx.crmSyncQueue.updateMany({
+        where: { shop, status: "failed", id: { in: batch.map((b) => b.id) } },
+        data: { status: "pending", nextRunAt: new Date(), attempts: 0, throttleDeferrals: 0 },
+      });
+      await refreshSyncState(tx, shop, batch.map((b) => b.enrollmentId));
+      return count;
     });
     total += count;
     if (count === 0) break;
@@ -50,9 +57,16 @@ export async function retryAllFailed(db: Db, shop: string, { batchSize = 200 }: 
 
 /** Pending or failed → cancelled, recording who and why. A running item cannot be discarded. */
 export async function discard(db: Db, shop: string, id: string, { by, reason }: { by: string; reason: string }): Promise<ManualResult> {
-  const { count } = await db.crmSyncQueue.updateMany({
-    where: { id, shop, status: { in: ["pending", "failed"] } },
-    data: { status: "cancelled", discardedBy: by, discardReason: reason || "Discarded", lockedBy: null, leaseUntil: null },
+  const count = await db.$transaction(async (tx) => {
+    const item = await tx.crmSyncQueue.findFirst({ where: { id, shop }, select: { customerId: true, enrollmentId: true } });
+    if (!item) return 0;
+    await lockMember(tx, shop, item.customerId);
+    const { count } = await tx.crmSyncQueue.updateMany({
+      where: { id, shop, status: { in: ["pending", "failed"] } },
+      data: { status: "cancelled", discardedBy: by, discardReason: reason || "Discarded", lockedBy: null, leaseUntil: null },
+    });
+    if (count) await refreshSyncState(tx, shop, [item.enrollmentId]);
+    return count;
   });
   if (count === 0) {
     const item = await db.crmSyncQueue.findFirst({ where: { id, shop }, select: { status: true } });

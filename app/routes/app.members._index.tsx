@@ -17,7 +17,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   return { ...list, tiers };
 };
 
-const syncTone = { synced: "success", pending: "attention", failed: "critical" } as const;
+const syncTone = { synced: "success", pending: "attention", failed: "critical", discarded: undefined } as const;
 
 export default function Members() {
   const { members, nextCursor, query, tiers } = useLoaderData<typeof loader>();
@@ -53,7 +53,7 @@ export default function Members() {
                   onChange={setStatus}
                   options={["active", "upgraded", "expired", "cancelled", "all"].map((s) => ({ label: s[0]!.toUpperCase() + s.slice(1), value: s }))}
                 />
-                <Select label="Sync" name="sync" value={sync} onChange={setSync} options={[{ label: "Any", value: "" }, { label: "Synced", value: "synced" }, { label: "Pending", value: "pending" }, { label: "Failed", value: "failed" }]} />
+                <Select label="Sync" name="sync" value={sync} onChange={setSync} options={[{ label: "Any", value: "" }, { label: "Synced", value: "synced" }, { label: "Pending", value: "pending" }, { label: "Failed", value: "failed" }, { label: "Discarded", value: "discarded" }]} />
                 <Select label="Sort" name="sort" value={sort} onChange={setSort} options={[{ label: "Newest enrollment", value: "enrolled" }, { label: "Expiring soonest", value: "expiry" }]} />
                 <Button submit>Apply</Button>
               </InlineStack>
