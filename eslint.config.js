@@ -4,7 +4,7 @@ import globals from "globals";
 
 export default tseslint.config(
   {
-    ignores: ["generated/**", "build/**", "node_modules/**", "tmp/**", "test-results/**", "extensions/*/dist/**", "extensions/*/generated/**", "public/build/**", ".cache/**"],
+    ignores: ["generated/**", "build/**", "node_modules/**", "tmp/**", "test-results/**", "extensions/*/dist/**", "extensions/*/generated/**", "public/build/**", ".cache/**", "app/types/**"],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

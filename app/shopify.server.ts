@@ -6,8 +6,10 @@ import prisma from "./db.server";
 import { env } from "./env.server";
 import { EncryptedSessionStorage } from "./sessions.server";
 import { recordInstall } from "./domain/shops.server";
+import { ADMIN_API_VERSION } from "./integrations/shopify/api-version";
 
-export const API_VERSION = ApiVersion.October26;
+// The one API version (api-version.ts; `satisfies` there keeps it a value of ApiVersion).
+export const API_VERSION = ADMIN_API_VERSION as ApiVersion;
 
 const shopify = shopifyApp({
   apiKey: env.SHOPIFY_API_KEY,

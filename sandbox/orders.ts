@@ -2,6 +2,7 @@
 // webhook in the REST shape Shopify sends, signed with the app secret
 // (base64 HMAC-SHA256 of the raw body), POSTed to the running app.
 import { createHmac, randomUUID } from "node:crypto";
+import { ADMIN_API_VERSION } from "../app/integrations/shopify/api-version";
 
 export type SandboxOrder = { shop: string; customer: { gid: string; email: string; firstName: string; lastName: string }; subtotal: string };
 
@@ -41,7 +42,7 @@ export async function sendOrderWebhook(appUrl: string, apiSecret: string, order:
       "X-Shopify-Topic": "orders/create",
       "X-Shopify-Hmac-Sha256": createHmac("sha256", apiSecret).update(raw, "utf8").digest("base64"),
       "X-Shopify-Shop-Domain": order.shop,
-      "X-Shopify-API-Version": "2026-10",
+      "X-Shopify-API-Version": ADMIN_API_VERSION,
       "X-Shopify-Webhook-Id": randomUUID(),
       "X-Shopify-Event-Id": randomUUID(),
       "X-Shopify-Triggered-At": new Date().toISOString(),

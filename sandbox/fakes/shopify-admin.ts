@@ -1,7 +1,7 @@
-// A stateful fake of Shopify's Admin GraphQL API 2026-10, for tests and the sandbox.
+// A stateful fake of Shopify's Admin GraphQL API (the version in app/integrations/shopify/api-version.ts), for tests and the sandbox.
 //
 // Faithful where our code depends on it:
-// - POST /shops/<shop-domain>/admin/api/2026-10/graphql.json (point the app's
+// - POST /shops/<shop-domain>/admin/api/<version>/graphql.json (point the app's
 //   SHOPIFY_ADMIN_ORIGIN at `<url>/shops/{shop}`); the real API identifies the
 //   shop by host name, which a loopback fake cannot.
 // - X-Shopify-Access-Token is checked per shop: 401 with Shopify's body otherwise.
@@ -39,7 +39,8 @@ import {
   type OperationDefinitionNode,
 } from "graphql";
 import { startFakeServer, type FakeServer, type Handled } from "./http";
-import { loadShopifySchema } from "./shopify-schema";
+import { ADMIN_API_VERSION } from "../../app/integrations/shopify/api-version";
+import { ADMIN_SCHEMA, loadShopifySchema } from "./shopify-schema";
 
 export type FakeShopifyOptions = {
   port?: number;
@@ -82,7 +83,7 @@ type ShopState = {
   bucket: { available: number; at: number };
 };
 
-const PATH = /^\/shops\/([^/]+)\/admin\/api\/2026-10\/graphql\.json$/;
+const PATH = new RegExp(`^/shops/([^/]+)/admin/api/${ADMIN_API_VERSION}/graphql\\.json$`);
 
 function digest(value: string) {
   return createHash("sha256").update(value).digest("hex");
@@ -119,7 +120,7 @@ export type FakeShopify = FakeServer & {
 };
 
 export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Promise<FakeShopify> {
-  const schema = loadShopifySchema("admin_2026-10");
+  const schema = loadShopifySchema(ADMIN_SCHEMA);
   const now = opts.now ?? Date.now;
   let bucketSize = opts.bucketSize ?? 2000;
   let restoreRate = opts.restoreRate ?? 100;

@@ -4,8 +4,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { buildClientSchema, type GraphQLSchema, type IntrospectionQuery } from "graphql";
+import { ADMIN_API_VERSION } from "../../app/integrations/shopify/api-version";
 
-export type ShopifySchemaName = "admin_2026-10" | "functions_discount_2026-10";
+/** The Admin API schema of the version the app speaks. */
+export const ADMIN_SCHEMA = `admin_${ADMIN_API_VERSION}` as const;
+export type ShopifySchemaName = typeof ADMIN_SCHEMA | "functions_discount_2026-10";
 
 const cache = new Map<ShopifySchemaName, GraphQLSchema>();
 

@@ -1,15 +1,15 @@
 // Every Admin operation in app/integrations/shopify/operations.ts validates
-// against the real Admin API 2026-10 schema.
+// against the real Admin API schema of ADMIN_API_VERSION.
 import { NoDeprecatedCustomRule, parse, specifiedRules, validate } from "graphql";
 import { describe, expect, it } from "vitest";
 import { ALL_OPERATIONS } from "~/integrations/shopify/operations";
-import { loadShopifySchema } from "../../sandbox/fakes/shopify-schema";
+import { ADMIN_SCHEMA, loadShopifySchema } from "../../sandbox/fakes/shopify-schema";
 
 describe("Admin GraphQL operations", () => {
-  const schema = loadShopifySchema("admin_2026-10");
+  const schema = loadShopifySchema(ADMIN_SCHEMA);
 
   for (const [name, source] of Object.entries(ALL_OPERATIONS)) {
-    it(`${name} is valid against admin 2026-10`, () => {
+    it(`${name} is valid against ${ADMIN_SCHEMA}`, () => {
       const errors = validate(schema, parse(source)).map((e) => e.message);
       expect(errors).toEqual([]);
     });

@@ -5,6 +5,7 @@
 // faults are set over HTTP like the others.
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ADMIN_API_VERSION } from "~/integrations/shopify/api-version";
 import { createFakeCommerce7, type FakeCommerce7 } from "../../sandbox/fakes/commerce7";
 import { createFakeShopifyAdmin, type FakeShopify } from "../../sandbox/fakes/shopify-admin";
 import { createFakeSmtp, type FakeSmtp } from "../../sandbox/fakes/smtp";
@@ -31,7 +32,7 @@ beforeEach(async () => {
 });
 
 async function gql(query: string, variables: Record<string, unknown> = {}, signal?: AbortSignal) {
-  const res = await fetch(`${shopify.url}/shops/${SHOP}/admin/api/2026-10/graphql.json`, {
+  const res = await fetch(`${shopify.url}/shops/${SHOP}/admin/api/${ADMIN_API_VERSION}/graphql.json`, {
     method: "POST",
     headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": TOKEN },
     body: JSON.stringify({ query, variables }),

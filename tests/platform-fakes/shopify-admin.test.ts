@@ -1,6 +1,7 @@
 // Conformance of the fake Shopify Admin: real schema validation, Shopify's
 // error shapes, the leaky bucket, state, and every fault mode as a client sees it.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ADMIN_API_VERSION } from "~/integrations/shopify/api-version";
 import { createFakeShopifyAdmin, type FakeShopify } from "../../sandbox/fakes/shopify-admin";
 
 const SHOP = "conformance.myshopify.com";
@@ -18,7 +19,7 @@ beforeEach(async () => {
 });
 
 async function gql(query: string, variables: Record<string, unknown> = {}, token = TOKEN, signal?: AbortSignal) {
-  const res = await fetch(`${fake.url}/shops/${SHOP}/admin/api/2026-10/graphql.json`, {
+  const res = await fetch(`${fake.url}/shops/${SHOP}/admin/api/${ADMIN_API_VERSION}/graphql.json`, {
     method: "POST",
     headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": token },
     body: JSON.stringify({ query, variables }),

@@ -5,6 +5,7 @@ import { Session } from "@shopify/shopify-api";
 import { randomUUID } from "node:crypto";
 import { API_KEY, API_SECRET_KEY, getHmac, RequestType, setUpValidRequest } from "@shopify/shopify-api/test-helpers";
 import { env } from "~/env.server";
+import { ADMIN_API_VERSION } from "~/integrations/shopify/api-version";
 import { sessionStorage } from "~/shopify.server";
 
 export async function storeOfflineSession(shop: string, accessToken = "shpat_test") {
@@ -45,7 +46,7 @@ export function webhookRequest(shop: string, topic: string, body: unknown, opts:
       "X-Shopify-Topic": topic,
       "X-Shopify-Hmac-Sha256": getHmac(raw, opts.secret ?? API_SECRET_KEY),
       "X-Shopify-Shop-Domain": shop,
-      "X-Shopify-API-Version": "2026-10",
+      "X-Shopify-API-Version": ADMIN_API_VERSION,
       "X-Shopify-Webhook-Id": opts.webhookId ?? randomUUID(),
       "X-Shopify-Event-Id": opts.eventId ?? randomUUID(),
       "X-Shopify-Triggered-At": new Date().toISOString(),

@@ -8,12 +8,16 @@
 //   other GraphQL errors, HTTP 4xx                            → permanent
 // Mutations' `userErrors` are permanent too; see `assertNoUserErrors`.
 //
+// `request` takes only documents from the generated types (operations.ts,
+// admin-operations.ts): their variables and results are typed from the text.
+//
 // SHOPIFY_ADMIN_ORIGIN (sandbox and tests only) redirects every call to a fake
 // Admin; `{shop}` in it is replaced by the shop's domain.
 import { ClientError, GraphQLClient } from "graphql-request";
 import { env } from "../../env.server";
 import { SyncError, parseRetryAfter } from "../../queue/errors";
-import { ADMIN_API_VERSION } from "./operations";
+import type { AdminData, AdminDocument, AdminVariables } from "./admin-operations";
+import { ADMIN_API_VERSION } from "./api-version";
 import { throttleBook, type ThrottleBook, type ThrottleStatus } from "./throttle";
 
 export type AdminOptions = {
@@ -26,6 +30,11 @@ export type AdminOptions = {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   fetch?: typeof fetch;
 };
+
+export type RequestOptions = { signal?: AbortSignal };
+/** Variables may be left out only for a document that declares none. */
+type RequestArgs<D extends AdminDocument> =
+  Record<string, never> extends AdminVariables<D> ? [variables?: AdminVariables<D>, opts?: RequestOptions] : [variables: AdminVariables<D>, opts?: RequestOptions];
 
 type GraphQLErrorLike = { message: string; extensions?: { code?: string } };
 type CostExtension = { cost?: { requestedQueryCost?: number; actualQueryCost?: number; throttleStatus?: ThrottleStatus } };
@@ -82,7 +91,7 @@ export class ShopifyAdmin {
    * needed; retries a THROTTLED answer once after the computed wait when that
    * wait is short, and otherwise throws `throttled` with the wait as retryAfterMs.
    */
-  async request<T>(document: string, variables: Record<string, unknown> = {}, opts: { signal?: AbortSignal } = {}): Promise<T> {
+  async request<D extends AdminDocument>(document: D, ...[variables = {}, opts = {}]: RequestArgs<D>): Promise<AdminData<D>> {
     const name = operationName(document);
     for (let throttledRetries = 0; ; throttledRetries++) {
       const cost = this.book.estimate(name, /^\s*(#graphql\s*)?[\s\S]*?\bmutation\b/.test(document) ? 10 : 5);
@@ -93,9 +102,9 @@ export class ShopifyAdmin {
       if (wait > 0) await this.sleep(wait, opts.signal);
       this.book.reserve(this.shop, cost);
 
-      let response: Awaited<ReturnType<typeof this.send<T>>>;
+      let response: Awaited<ReturnType<typeof this.send<AdminData<D>>>>;
       try {
-        response = await this.send<T>(name, document, variables, opts.signal);
+        response = await this.send<AdminData<D>>(name, document, variables as Record<string, unknown>, opts.signal);
       } catch (error) {
         this.book.settle(this.shop, cost);
         throw error;
@@ -163,6 +172,16 @@ export class ShopifyAdmin {
     const message = error instanceof Error ? error.message : String(error);
     return new SyncError("retryable", `Shopify ${name}: ${code ?? message}`, opts);
   }
+}
+
+/**
+ * A mutation's payload. The schema types every payload as nullable; in an
+ * answer without errors (request() has thrown on those) it is always present,
+ * so a missing one is an incomplete answer: retryable, like a malformed body.
+ */
+export function payloadOf<T>(operation: string, payload: T | null | undefined): T {
+  if (payload == null) throw new SyncError("retryable", `Shopify ${operation}: the answer has no payload`, { platform: "shopify" });
+  return payload;
 }
 
 /** Throws a permanent SyncError carrying Shopify's messages when a mutation reports userErrors. */

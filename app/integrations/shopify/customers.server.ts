@@ -1,11 +1,13 @@
 // Shopify customers: search for the enrollment wizard, find-or-create for sync.
 import { SyncError } from "../../queue/errors";
 import { assertNoUserErrors, type ShopifyAdmin } from "./admin.server";
+import type { AdminData } from "./admin-operations";
 import { CUSTOMER_CREATE_MUTATION, CUSTOMER_SEARCH_QUERY } from "./operations";
 
 export type PlatformCustomer = { platformId: string; email: string; firstName: string; lastName: string };
 
-type CustomerNode = { id: string; firstName: string | null; lastName: string | null; defaultEmailAddress: { emailAddress: string | null } | null };
+/** A customer as both documents select it (the search's node; customerCreate's customer has the same fields). */
+type CustomerNode = AdminData<typeof CUSTOMER_SEARCH_QUERY>["customers"]["nodes"][number];
 
 function toPlatform(node: CustomerNode): PlatformCustomer {
   return {
@@ -25,7 +27,7 @@ export async function searchCustomers(admin: ShopifyAdmin, text: string, first =
   const term = text.trim();
   if (!term) return [];
   const query = term.includes("@") ? `email:${quoted(term)}` : term.replace(/["\\]/g, "");
-  const res = await admin.request<{ customers: { nodes: CustomerNode[] } }>(CUSTOMER_SEARCH_QUERY, { query, first });
+  const res = await admin.request(CUSTOMER_SEARCH_QUERY, { query, first });
   return res.customers.nodes.map(toPlatform);
 }
 
@@ -36,17 +38,16 @@ export async function findOrCreateCustomer(
   opts: { signal?: AbortSignal } = {},
 ): Promise<PlatformCustomer> {
   const email = input.email.trim().toLowerCase();
-  const found = await admin.request<{ customers: { nodes: CustomerNode[] } }>(
+  const found = await admin.request(
     CUSTOMER_SEARCH_QUERY,
     { query: `email:${quoted(email)}`, first: 5 },
     opts,
   );
   const match = found.customers.nodes.map(toPlatform).find((c) => c.email === email);
   if (match) return match;
-  const res = await admin.request<{
-    customerCreate: { customer: CustomerNode | null; userErrors: { field: string[] | null; message: string }[] };
-  }>(CUSTOMER_CREATE_MUTATION, { input: { email, firstName: input.firstName, lastName: input.lastName } }, opts);
-  assertNoUserErrors("customerCreate", res.customerCreate.userErrors);
-  if (!res.customerCreate.customer) throw new SyncError("retryable", "Shopify customerCreate returned no customer", { platform: "shopify" });
-  return toPlatform(res.customerCreate.customer);
+  const res = await admin.request(CUSTOMER_CREATE_MUTATION, { input: { email, firstName: input.firstName, lastName: input.lastName } }, opts);
+  assertNoUserErrors("customerCreate", res.customerCreate?.userErrors);
+  const customer = res.customerCreate?.customer;
+  if (!customer) throw new SyncError("retryable", "Shopify customerCreate returned no customer", { platform: "shopify" });
+  return toPlatform(customer);
 }

@@ -7,7 +7,8 @@
 // Creating is the only non-idempotent step, and the title lookup before it
 // makes a retry find what an interrupted earlier try created.
 import { SyncError } from "../../queue/errors";
-import { assertNoUserErrors, type ShopifyAdmin } from "./admin.server";
+import { assertNoUserErrors, payloadOf, type ShopifyAdmin } from "./admin.server";
+import type { AdminData } from "./admin-operations";
 import {
   APP_NAMESPACE,
   DISCOUNT_CREATE_MUTATION,
@@ -23,11 +24,8 @@ import {
 /** What the discount function reads from `$app:tiers`. */
 export type TiersConfig = { tiers: Record<string, { percentage: number; title: string }> };
 
-type DiscountNode = {
-  id: string;
-  discount: { __typename: string; title?: string; status?: string; discountId?: string } | null;
-  metafield: { id: string; compareDigest: string; value: string } | null;
-};
+/** The discount as both lookups select it (by id, and each node of the title search). */
+type DiscountNode = NonNullable<AdminData<typeof DISCOUNT_NODE_QUERY>["discountNode"]>;
 
 export function tiersConfigJson(config: TiersConfig): string {
   const tiers = Object.fromEntries(
@@ -40,15 +38,15 @@ export function tiersConfigJson(config: TiersConfig): string {
 
 async function findDiscount(admin: ShopifyAdmin, storedId: string | null, signal?: AbortSignal): Promise<DiscountNode | null> {
   if (storedId) {
-    const byId = await admin.request<{ discountNode: DiscountNode | null }>(DISCOUNT_NODE_QUERY, { id: storedId }, { signal });
+    const byId = await admin.request(DISCOUNT_NODE_QUERY, { id: storedId }, { signal });
     if (byId.discountNode) return byId.discountNode;
   }
-  const byTitle = await admin.request<{ discountNodes: { nodes: DiscountNode[] } }>(
+  const byTitle = await admin.request(
     DISCOUNT_NODES_QUERY,
     { query: `title:"${DISCOUNT_TITLE}"` },
     { signal },
   );
-  return byTitle.discountNodes.nodes.find((n) => n.discount?.title === DISCOUNT_TITLE) ?? null;
+  return byTitle.discountNodes.nodes.find((n) => n.discount.__typename === "DiscountAutomaticApp" && n.discount.title === DISCOUNT_TITLE) ?? null;
 }
 
 /** Makes sure the discount exists and carries `config`; returns its DiscountNode id. */
@@ -61,12 +59,7 @@ export async function ensureDiscount(
   const value = tiersConfigJson(config);
   const existing = await findDiscount(admin, storedId, opts.signal);
   if (!existing) {
-    const res = await admin.request<{
-      discountAutomaticAppCreate: {
-        automaticAppDiscount: { discountId: string } | null;
-        userErrors: { field: string[] | null; message: string; code: string | null }[];
-      };
-    }>(
+    const res = await admin.request(
       DISCOUNT_CREATE_MUTATION,
       {
         discount: {
@@ -81,13 +74,14 @@ export async function ensureDiscount(
       },
       { signal: opts.signal },
     );
-    assertNoUserErrors("discountAutomaticAppCreate", res.discountAutomaticAppCreate.userErrors);
-    const created = res.discountAutomaticAppCreate.automaticAppDiscount;
+    const payload = payloadOf("discountAutomaticAppCreate", res.discountAutomaticAppCreate);
+    assertNoUserErrors("discountAutomaticAppCreate", payload.userErrors);
+    const created = payload.automaticAppDiscount;
     if (!created) throw new SyncError("retryable", "Shopify discountAutomaticAppCreate returned no discount", { platform: "shopify" });
     return { discountId: created.discountId, created: true, configUpdated: true };
   }
   if (existing.metafield?.value === value) return { discountId: existing.id, created: false, configUpdated: false };
-  const res = await admin.request<{ metafieldsSet: { userErrors: { field: string[] | null; message: string; code: string | null }[] } }>(
+  const res = await admin.request(
     METAFIELDS_SET_MUTATION,
     {
       metafields: [
@@ -103,11 +97,12 @@ export async function ensureDiscount(
     },
     { signal: opts.signal },
   );
-  if (res.metafieldsSet.userErrors.some((e) => e.code === "STALE_OBJECT")) {
+  const { userErrors } = payloadOf("metafieldsSet", res.metafieldsSet);
+  if (userErrors.some((e) => e.code === "STALE_OBJECT")) {
     throw new SyncError("retryable", "Shopify discount configuration changed concurrently; will converge on the next try", {
       platform: "shopify",
     });
   }
-  assertNoUserErrors("metafieldsSet", res.metafieldsSet.userErrors);
+  assertNoUserErrors("metafieldsSet", userErrors);
   return { discountId: existing.id, created: false, configUpdated: true };
 }

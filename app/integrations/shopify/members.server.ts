@@ -6,7 +6,7 @@
 // twice changes nothing, and a late run of an old queue item cannot undo a newer
 // change: the caller always passes the enrollment's *current* local state.
 import { SyncError } from "../../queue/errors";
-import { assertNoUserErrors, type ShopifyAdmin } from "./admin.server";
+import { assertNoUserErrors, payloadOf, type ShopifyAdmin } from "./admin.server";
 import {
   APP_NAMESPACE,
   MEMBERSHIP_KEY,
@@ -21,10 +21,6 @@ export const TAG_PREFIX = "club:";
 
 /** What the discount function reads (extensions/club-discount). expiresAt is the shop-local last day. */
 export type MembershipValue = { tier: string; tierId: string; expiresAt: string; since: string };
-
-type MemberState = {
-  customer: { id: string; tags: string[]; metafield: { id: string; value: string; compareDigest: string } | null } | null;
-};
 
 export function tierTag(handle: string) {
   return `${TAG_PREFIX}${handle}`;
@@ -52,7 +48,7 @@ export async function syncMember(
 ): Promise<SyncMemberResult> {
   const writes: string[] = [];
   for (let round = 0; round < 3; round++) {
-    const state = await admin.request<MemberState>(MEMBER_STATE_QUERY, { id: customerGid }, opts);
+    const state = await admin.request(MEMBER_STATE_QUERY, { id: customerGid }, opts);
     if (!state.customer) {
       throw new SyncError("permanent", `Shopify customer ${customerGid} no longer exists`, { platform: "shopify" });
     }
@@ -61,9 +57,7 @@ export async function syncMember(
     // 1. The metafield first: it carries the benefit.
     const wanted = desired ? membershipJson(desired) : null;
     if (wanted !== null && metafield?.value !== wanted) {
-      const res = await admin.request<{
-        metafieldsSet: { userErrors: { field: string[] | null; message: string; code: string | null }[] };
-      }>(
+      const res = await admin.request(
         METAFIELDS_SET_MUTATION,
         {
           metafields: [
@@ -80,16 +74,17 @@ export async function syncMember(
         },
         opts,
       );
-      if (res.metafieldsSet.userErrors.some((e) => e.code === "STALE_OBJECT")) continue;
-      assertNoUserErrors("metafieldsSet", res.metafieldsSet.userErrors);
+      const { userErrors } = payloadOf("metafieldsSet", res.metafieldsSet);
+      if (userErrors.some((e) => e.code === "STALE_OBJECT")) continue;
+      assertNoUserErrors("metafieldsSet", userErrors);
       writes.push("metafieldsSet");
     } else if (wanted === null && metafield) {
-      const res = await admin.request<{ metafieldsDelete: { userErrors: { field: string[] | null; message: string }[] } }>(
+      const res = await admin.request(
         METAFIELDS_DELETE_MUTATION,
         { metafields: [{ ownerId: customerGid, namespace: APP_NAMESPACE, key: MEMBERSHIP_KEY }] },
         opts,
       );
-      assertNoUserErrors("metafieldsDelete", res.metafieldsDelete.userErrors);
+      assertNoUserErrors("metafieldsDelete", payloadOf("metafieldsDelete", res.metafieldsDelete).userErrors);
       writes.push("metafieldsDelete");
     }
 
@@ -98,21 +93,21 @@ export async function syncMember(
     const want = desired ? tierTag(desired.tier) : null;
     const toRemove = tags.filter((t) => t !== want && (owned.has(t) || t.startsWith(TAG_PREFIX)));
     if (want && !tags.includes(want)) {
-      const res = await admin.request<{ tagsAdd: { userErrors: { field: string[] | null; message: string }[] } }>(
+      const res = await admin.request(
         TAGS_ADD_MUTATION,
         { id: customerGid, tags: [want] },
         opts,
       );
-      assertNoUserErrors("tagsAdd", res.tagsAdd.userErrors);
+      assertNoUserErrors("tagsAdd", payloadOf("tagsAdd", res.tagsAdd).userErrors);
       writes.push("tagsAdd");
     }
     if (toRemove.length) {
-      const res = await admin.request<{ tagsRemove: { userErrors: { field: string[] | null; message: string }[] } }>(
+      const res = await admin.request(
         TAGS_REMOVE_MUTATION,
         { id: customerGid, tags: toRemove },
         opts,
       );
-      assertNoUserErrors("tagsRemove", res.tagsRemove.userErrors);
+      assertNoUserErrors("tagsRemove", payloadOf("tagsRemove", res.tagsRemove).userErrors);
       writes.push("tagsRemove");
     }
     return { changed: writes.length > 0, writes };

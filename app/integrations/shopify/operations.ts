@@ -1,12 +1,18 @@
 // Every Admin GraphQL operation the app sends, in one place.
 //
-// Invariant: nothing else in the codebase writes Admin GraphQL. The test
-// tests/integrations/shopify-operations.test.ts validates each document here
-// against the real Admin API 2026-10 schema, so a typo or a removed field fails
-// in CI, not in a merchant's store. (`Customer.email` is deprecated: we read
+// Invariant: nothing else in the codebase writes Admin GraphQL. Each document
+// is typed from its text: `npm run graphql:codegen` writes its result and
+// variables types into app/types/admin.generated.d.ts, and ShopifyAdmin.request
+// accepts only documents found there, so a renamed or missing field fails
+// `npm run typecheck`, and a stale copy of the types fails `npm run graphql:check`.
+// tests/integrations/shopify-operations.test.ts also validates each one against
+// the real Admin API schema. (`Customer.email` is deprecated: we read
 // `defaultEmailAddress { emailAddress }`.)
-
-export const ADMIN_API_VERSION = "2026-10";
+//
+// Documents are plain literals (no `${}`): the generated types are keyed by the
+// exact text, which TypeScript only knows for a literal. So no shared fragments;
+// fields a few documents share are repeated, and their types are derived from
+// the generated ones where the code needs one name for them.
 
 /** The function's handle (extensions/club-discount/shopify.extension.toml). */
 export const DISCOUNT_FUNCTION_HANDLE = "club-tiers-discount";
@@ -17,16 +23,6 @@ export const APP_NAMESPACE = "$app";
 export const MEMBERSHIP_KEY = "membership";
 export const TIERS_CONFIG_KEY = "tiers";
 
-const CUSTOMER_FIELDS = `#graphql
-  fragment ClubCustomer on Customer {
-    id
-    firstName
-    lastName
-    defaultEmailAddress { emailAddress }
-    tags
-  }
-`;
-
 export const SHOP_QUERY = `#graphql
   query ClubShop {
     shop { id name myshopifyDomain currencyCode ianaTimezone }
@@ -34,19 +30,17 @@ export const SHOP_QUERY = `#graphql
 `;
 
 export const CUSTOMER_SEARCH_QUERY = `#graphql
-  ${CUSTOMER_FIELDS}
   query ClubCustomerSearch($query: String!, $first: Int!) {
     customers(first: $first, query: $query) {
-      nodes { ...ClubCustomer }
+      nodes { id firstName lastName defaultEmailAddress { emailAddress } tags }
     }
   }
 `;
 
 export const CUSTOMER_CREATE_MUTATION = `#graphql
-  ${CUSTOMER_FIELDS}
   mutation ClubCustomerCreate($input: CustomerInput!) {
     customerCreate(input: $input) {
-      customer { ...ClubCustomer }
+      customer { id firstName lastName defaultEmailAddress { emailAddress } tags }
       userErrors { field message }
     }
   }
@@ -99,29 +93,30 @@ export const TAGS_REMOVE_MUTATION = `#graphql
   }
 `;
 
-const DISCOUNT_FIELDS = `#graphql
-  fragment ClubDiscountNode on DiscountNode {
-    id
-    discount {
-      __typename
-      ... on DiscountAutomaticApp { title status discountId }
-    }
-    metafield(namespace: "$app", key: "tiers") { id compareDigest value }
-  }
-`;
-
 export const DISCOUNT_NODE_QUERY = `#graphql
-  ${DISCOUNT_FIELDS}
   query ClubDiscountNode($id: ID!) {
-    discountNode(id: $id) { ...ClubDiscountNode }
+    discountNode(id: $id) {
+      id
+      discount {
+        __typename
+        ... on DiscountAutomaticApp { title status discountId }
+      }
+      metafield(namespace: "$app", key: "tiers") { id compareDigest value }
+    }
   }
 `;
 
 export const DISCOUNT_NODES_QUERY = `#graphql
-  ${DISCOUNT_FIELDS}
   query ClubDiscountNodes($query: String!) {
     discountNodes(first: 10, query: $query) {
-      nodes { ...ClubDiscountNode }
+      nodes {
+        id
+        discount {
+          __typename
+          ... on DiscountAutomaticApp { title status discountId }
+        }
+        metafield(namespace: "$app", key: "tiers") { id compareDigest value }
+      }
     }
   }
 `;
