@@ -18,14 +18,17 @@ const dir = mkdtempSync(join(ROOT, "tmp/graphql-types-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs tsc on `files` (plus the generated types) with the project's settings; returns each error as "file(line): TScode". */
-function typecheck(files: Record<string, string>): string[] {
+function typecheck(files: Record<string, string>): { errors: string[]; output: string } {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   writeFileSync(
     join(dir, "tsconfig.json"),
-    JSON.stringify({ extends: "../../tsconfig.json", include: [...Object.keys(files), "../../env.d.ts", "../../app/types/*.d.ts"] }),
+    // `exclude: []`: the project's own config leaves tmp/ out.
+    JSON.stringify({ extends: "../../tsconfig.json", include: [...Object.keys(files), "../../env.d.ts", "../../app/types/*.d.ts"], exclude: [] }),
   );
   const run = spawnSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", join(dir, "tsconfig.json"), "--noEmit", "--pretty", "false"], { cwd: ROOT, encoding: "utf8" });
-  return [...run.stdout.matchAll(/^(?:.*\/)?([^/\s(]+)\((\d+),\d+\): error (TS\d+)/gm)].map(([, file, line, code]) => `${file}(${line}): ${code}`);
+  const output = run.stdout + run.stderr;
+  const errors = [...output.matchAll(/^(?:.*\/)?([^/\s(]+)\((\d+),\d+\): error (TS\d+)/gm)].map(([, file, line, code]) => `${file}(${line}): ${code}`);
+  return { errors, output };
 }
 
 const header = `import type { ShopifyAdmin } from "~/integrations/shopify/admin.server";\ndeclare const admin: ShopifyAdmin;\n`;
@@ -35,7 +38,7 @@ describe("typed Admin GraphQL", () => {
     // The app's shop query with one more field, as if edited without running codegen.
     const stale = SHOP_QUERY.replace("ianaTimezone", "ianaTimezone email");
     expect(stale).not.toBe(SHOP_QUERY);
-    const errors = typecheck({
+    const { errors, output } = typecheck({
       "stale.ts": `${header}const STALE = ${JSON.stringify(stale)};\nexport const run = () => admin.request(STALE);\n`,
       "fresh.ts":
         `${header}const SHOP = ${JSON.stringify(SHOP_QUERY)};\n` +
@@ -48,7 +51,7 @@ describe("typed Admin GraphQL", () => {
         `import { MEMBER_STATE_QUERY } from "~/integrations/shopify/operations";\n${header}` +
         `export const run = () => admin.request(MEMBER_STATE_QUERY, { customerId: "gid://shopify/Customer/1" });\n`,
     });
-    expect(errors).toEqual([
+    expect(errors, output).toEqual([
       "fresh.ts(7): TS2339", // Property 'email' does not exist on the selected shop
       "stale.ts(4): TS2345", // the edited document is not a generated one
       "variables.ts(4): TS2353", // MEMBER_STATE_QUERY takes `id`, not `customerId`
