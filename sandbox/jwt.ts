@@ -1,6 +1,7 @@
 // Session tokens exactly as Shopify Admin issues them to an embedded app: an
 // HS256 JWT signed with the app's secret (https://shopify.dev/docs/apps/auth/session-tokens).
 import { createHmac, randomUUID } from "node:crypto";
+import { remember } from "./secrets";
 
 const b64url = (value: string | Buffer) => Buffer.from(value).toString("base64url");
 
@@ -21,5 +22,5 @@ export function sessionToken(opts: { shop: string; apiKey: string; apiSecret: st
     }),
   );
   const signature = createHmac("sha256", opts.apiSecret).update(`${header}.${payload}`).digest("base64url");
-  return `${header}.${payload}.${signature}`;
+  return remember(`${header}.${payload}.${signature}`);
 }

@@ -3,6 +3,7 @@
 // (base64 HMAC-SHA256 of the raw body), POSTed to the running app.
 import { createHmac, randomUUID } from "node:crypto";
 import { ADMIN_API_VERSION } from "../app/integrations/shopify/api-version";
+import { remember } from "./secrets";
 
 export type SandboxOrder = { shop: string; customer: { gid: string; email: string; firstName: string; lastName: string }; subtotal: string };
 
@@ -40,7 +41,7 @@ export async function sendOrderWebhook(appUrl: string, apiSecret: string, order:
     headers: {
       "Content-Type": "application/json",
       "X-Shopify-Topic": "orders/create",
-      "X-Shopify-Hmac-Sha256": createHmac("sha256", apiSecret).update(raw, "utf8").digest("base64"),
+      "X-Shopify-Hmac-Sha256": remember(createHmac("sha256", apiSecret).update(raw, "utf8").digest("base64")),
       "X-Shopify-Shop-Domain": order.shop,
       "X-Shopify-API-Version": ADMIN_API_VERSION,
       "X-Shopify-Webhook-Id": randomUUID(),

@@ -23,6 +23,8 @@ const SCOPES = "read_customers,write_customers,read_orders,read_discounts,write_
 
 export type Sandbox = {
   url: string;
+  /** Every line the app process wrote (stdout and stderr), in order. */
+  appLog: string[];
   appUrl: string;
   shops: { shopify: string; commerce7: string };
   fakes: {
@@ -54,18 +56,21 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
 }
 
 export async function startSandbox(opts: { port?: number; build?: boolean; workerPollMs?: number } = {}): Promise<Sandbox> {
+  // Fixed ports from SANDBOX_PORT, so a newcomer's curl commands and bookmarks
+  // keep working across restarts: the admin page, the app, then the fakes.
   const framePort = opts.port ?? Number(process.env.SANDBOX_PORT ?? 4100);
   const appPort = framePort + 1;
   const appUrl = `http://127.0.0.1:${appPort}`;
 
   const shopify = await createFakeShopifyAdmin({
+    port: framePort + 2,
     shops: [
       { domain: SHOPIFY_SHOP.domain, accessToken: SHOPIFY_SHOP.token, name: "Club Tiers Demo" },
       { domain: C7_SHOP.domain, accessToken: C7_SHOP.token, name: "Napa Cellars" },
     ],
   });
-  const commerce7 = await createFakeCommerce7({ tenants: [C7_TENANT] });
-  const smtp = await createFakeSmtp();
+  const commerce7 = await createFakeCommerce7({ port: framePort + 3, tenants: [C7_TENANT] });
+  const smtp = await createFakeSmtp({ port: framePort + 4, controlPort: framePort + 5 });
   log(`fake Shopify Admin on ${shopify.url}, fake Commerce7 on ${commerce7.url}/v1, SMTP on ${smtp.url} (faults: ${smtp.controlUrl})`);
 
   mkdirSync(join(ROOT, "tmp"), { recursive: true });
@@ -110,11 +115,27 @@ export async function startSandbox(opts: { port?: number; build?: boolean; worke
       b.on("exit", (code) => (code === 0 ? res() : rej(new Error(`build failed (${code})`))));
     });
   }
-  const app = spawn(process.execPath, [join(ROOT, "node_modules/@remix-run/serve/dist/cli.js"), join(ROOT, "build/server/index.js")], {
+  // The production server, as `npm start` runs it. Its output is kept line by
+  // line (the browser run checks that no line leaks a token) and shown unless quiet.
+  const app = spawn(process.execPath, [join(ROOT, "server/index.mjs"), join(ROOT, "build/server/index.js")], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ["ignore", process.env.SANDBOX_QUIET === "1" ? "ignore" : "inherit", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  const appLog: string[] = [];
+  for (const [stream, out] of [
+    [app.stdout, process.stdout],
+    [app.stderr, process.stderr],
+  ] as const) {
+    let rest = "";
+    stream.on("data", (chunk: Buffer) => {
+      if (process.env.SANDBOX_QUIET !== "1" || out === process.stderr) out.write(chunk);
+      const lines = (rest + chunk.toString("utf8")).split("\n");
+      rest = lines.pop() ?? "";
+      appLog.push(...lines);
+    });
+    stream.on("end", () => rest && appLog.push(rest));
+  }
   await waitForHealth(appUrl, app, 30_000);
   const frame = await startFrameServer({
     port: framePort,
@@ -157,6 +178,7 @@ export async function startSandbox(opts: { port?: number; build?: boolean; worke
   };
   return {
     url: `${frame.url}/admin/${SHOPIFY_SHOP.domain}`,
+    appLog,
     appUrl,
     shops: { shopify: SHOPIFY_SHOP.domain, commerce7: C7_SHOP.domain },
     fakes: { shopify, commerce7, smtp },
@@ -175,7 +197,7 @@ Club Tiers sandbox is ready (${((Date.now() - started) / 1000).toFixed(1)} s), f
   ${sandbox.url}
   ${base}/admin/${sandbox.shops.commerce7}
 
-Fake Shopify Admin: ${sandbox.fakes.shopify.url}   Fake Commerce7: ${sandbox.fakes.commerce7.url}/v1
+App: ${sandbox.appUrl}   Fake Shopify Admin: ${sandbox.fakes.shopify.url}   Fake Commerce7: ${sandbox.fakes.commerce7.url}/v1
 SMTP: ${sandbox.fakes.smtp.url} (faults and messages over HTTP: ${sandbox.fakes.smtp.controlUrl})
 Inject faults (a POST replaces the fault in force; "add": true appends; DELETE clears):
   curl -X POST ${sandbox.fakes.commerce7.url}/__fake/faults -d '{"mode":"down"}'

@@ -51,6 +51,13 @@ describe("npm start", () => {
       expect(health, output).toMatchObject({ status: 200, body: { status: "ok", db: "ok" } });
       expect(output).toContain('"event":"worker_started"');
       expect(output).toContain('"event":"membership_expiry_done"');
+      // A request whose URL carries a session token and an HMAC is logged by
+      // path and parameter names only.
+      const secret = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXRoYXQtbXVzdC1ub3QtbGVhaw";
+      await fetch(`http://127.0.0.1:${port}/health?id_token=${secret}&hmac=abcdef0123456789&shop=x.myshopify.com`);
+      await expect.poll(() => output).toContain('"path":"/health","query":["id_token","hmac","shop"]');
+      expect(output).not.toContain(secret.split(".")[2]);
+      expect(output).not.toContain("abcdef0123456789");
 
       // SIGTERM to npm and the server (one process group), as a supervisor sends it.
       // npm re-raises the signal once the server has exited; the server itself
