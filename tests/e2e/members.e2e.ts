@@ -54,6 +54,8 @@ describe("enrollment", () => {
     await expect.poll(() => banner.textContent()).toBe("Sync queued — retrying automatically");
     await expect.poll(async () => {
       await page.reload();
+      // Count only once the reloaded page is there (count() does not wait).
+      await app(page).getByTestId("member-tier").waitFor();
       return app(page).getByText("sync: synced").count();
     }, { timeout: 15_000 }).toBe(1);
     await screenshot(page, "member-synced-shopify");

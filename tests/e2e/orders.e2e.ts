@@ -42,6 +42,8 @@ describe("orders", () => {
     await expect.poll(() => new URL(page.url()).pathname).toBe(`/admin/${C7}/members/${currentId}`);
     await expect.poll(async () => {
       await page.reload();
+      // Count only once the reloaded page is there (count() does not wait).
+      await frame.getByTestId("member-tier").waitFor();
       return frame.getByText("sync: synced").count();
     }, { timeout: 15_000 }).toBe(1);
     await expect.poll(() => frame.getByTestId("member-tier").textContent()).toBe("Gold");
