@@ -9,6 +9,9 @@ export default defineConfig({
     environment: "node",
     globalSetup: ["tests/e2e/support/sandbox-setup.ts"],
     testTimeout: 60_000,
+    // A page that navigates (submit, redirect, loader) can take seconds on a
+    // busy machine; expect.poll's 1 s default made the browser run flaky.
+    expect: { poll: { timeout: 10_000 } },
     hookTimeout: 120_000,
     // One sandbox, one browser: files run one after another.
     fileParallelism: false,
