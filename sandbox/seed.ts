@@ -41,6 +41,7 @@ export async function seedSandbox(databaseUrl: string, fakes: { shopify: FakeSho
     }
     await db.shop.update({ where: { domain: C7_SHOP.domain }, data: { crm: "commerce7" } });
     await setCommerce7Credentials(db, C7_SHOP.domain, { tenant: C7_TENANT.tenantId, appId: C7_TENANT.appId, appSecret: C7_TENANT.appSecret });
+    fakes.commerce7.addLocation(C7_TENANT.tenantId, { title: "Napa tasting room" });
 
     for (const shop of [SHOPIFY_SHOP, C7_SHOP]) {
       for (const t of TIERS) {

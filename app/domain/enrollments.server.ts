@@ -19,23 +19,45 @@ import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { processNow } from "../queue/inline.server";
 import { sql } from "../queue/sql.server";
 import { addMonths } from "./dates";
+import { parseDelivery, type Delivery } from "./delivery";
 import { spendWindowStart } from "./orders";
 import { newMemberRefusal, tierChangeRefusal } from "./tiers";
+import { fieldErrors } from "./validation";
+import { MEMBER_LABELS, memberInput, type EnrollFields } from "./member-input";
 
-export const enrollInput = z.object({
+
+export const enrollInput = memberInput.extend({
   idempotencyKey: z.string().min(8).max(100),
-  tierId: z.string().min(1, "Choose a tier"),
   customerId: z.string().optional(),
-  platformId: z.string().optional(),
-  email: z.email("Enter a valid email").transform((e) => e.trim().toLowerCase()),
-  firstName: z.string().trim().max(100).default(""),
-  lastName: z.string().trim().max(100).default(""),
 });
-export type EnrollFields = "tierId" | "email" | "firstName" | "lastName" | "form";
 
 export type EnrollResult =
-  | { ok: true; enrollmentId: string; sync: "synced" | "queued"; message: string; duplicate: boolean }
+  | { ok: true; enrollmentId: string; customerId: string; sync: "synced" | "queued"; message: string; duplicate: boolean }
   | { ok: false; errors: Partial<Record<EnrollFields, string>>; existingEnrollmentId?: string };
+
+export type StepResult = { ok: true; value: z.output<typeof memberInput> } | { ok: false; errors: Partial<Record<EnrollFields, string>> };
+
+/**
+ * Checks the wizard's first step against the shop: the fields, and the tier —
+ * open to new members and, on Commerce7, mapped to a club. `crm` is the shop's.
+ */
+export async function checkMemberStep(db: Db, shop: string, crm: string, raw: unknown): Promise<StepResult> {
+  const parsed = memberInput.safeParse(raw);
+  if (!parsed.success) return { ok: false, errors: fieldErrors<EnrollFields>(parsed.error, MEMBER_LABELS) };
+  const tier = await db.tier.findFirst({ where: { id: parsed.data.tierId, shop } });
+  const refusal = newMemberRefusal(tier) ?? (tier && crm === "commerce7" ? noClubRefusal(tier) : null);
+  if (refusal) return { ok: false, errors: { tierId: refusal } };
+  // Commerce7 refuses a customer without a name; a known customer already has one there.
+  if (crm === "commerce7" && !parsed.data.platformId && !parsed.data.firstName && !parsed.data.lastName) {
+    return { ok: false, errors: { firstName: "Enter a first or last name: Commerce7 needs one for a new customer" } };
+  }
+  return { ok: true, value: parsed.data };
+}
+
+/** A Commerce7 shop's tier with no club cannot take members: the sync would have nowhere to put them. */
+export function noClubRefusal(tier: { name: string; c7ClubId: string | null }): string | null {
+  return tier.c7ClubId ? null : `${tier.name} has no Commerce7 club yet: choose its club on the tier's page first`;
+}
 
 /**
  * Spend recorded in the 12 months up to `now`, net of refunds, in cents: per
@@ -58,9 +80,13 @@ export async function recordedSpendCents(db: Db | Tx, shop: string, customerId: 
   return Number(rows[0]?.spend ?? 0);
 }
 
-/** Tiers a new member can join (see newMemberRefusal), in upgrade order. */
-export function openTiers(db: Db, shop: string) {
-  return db.tier.findMany({ where: { shop, active: true, upgradeOnly: false }, orderBy: { rank: "asc" } });
+/** Tiers a new member can join (see newMemberRefusal; on Commerce7, only tiers with a club), in upgrade order. */
+export async function openTiers(db: Db, shop: string) {
+  const row = await db.shop.findUnique({ where: { domain: shop }, select: { crm: true } });
+  return db.tier.findMany({
+    where: { shop, active: true, upgradeOnly: false, ...(row?.crm === "commerce7" ? { c7ClubId: { not: null } } : {}) },
+    orderBy: { rank: "asc" },
+  });
 }
 
 function syncMessage(crm: string, sync: "synced" | "queued") {
@@ -68,26 +94,35 @@ function syncMessage(crm: string, sync: "synced" | "queued") {
   return "Sync queued — retrying automatically";
 }
 
-export async function enroll(db: Db, shop: string, raw: unknown, opts: { inlineDeadlineMs?: number; now?: Date } = {}): Promise<EnrollResult> {
+/**
+ * Enrolls from the wizard's fields. On a Commerce7 shop they include the
+ * delivery step (see parseDelivery; `needsAddress=1` when the customer has no
+ * address there), whose addresses are kept for the sync to create remotely.
+ */
+export async function enroll(db: Db, shop: string, raw: Record<string, string | undefined>, opts: { inlineDeadlineMs?: number; now?: Date } = {}): Promise<EnrollResult> {
   const parsed = enrollInput.safeParse(raw);
-  if (!parsed.success) {
-    const errors: Partial<Record<EnrollFields, string>> = {};
-    for (const i of parsed.error.issues) errors[(String(i.path[0] ?? "form") as EnrollFields)] ??= i.message;
-    return { ok: false, errors };
-  }
+  if (!parsed.success) return { ok: false, errors: fieldErrors<EnrollFields>(parsed.error, MEMBER_LABELS) };
   const input = parsed.data;
   const now = opts.now ?? new Date();
   const shopRow = await db.shop.findUnique({ where: { domain: shop }, select: { crm: true } });
   const crm = shopRow?.crm ?? "shopify";
 
   const again = await db.enrollment.findUnique({ where: { shop_idempotencyKey: { shop, idempotencyKey: input.idempotencyKey } } });
-  if (again) return { ok: true, enrollmentId: again.id, sync: again.syncState === "synced" ? "synced" : "queued", message: syncMessage(crm, again.syncState === "synced" ? "synced" : "queued"), duplicate: true };
+  if (again) return { ok: true, enrollmentId: again.id, customerId: again.customerId, sync: again.syncState === "synced" ? "synced" : "queued", message: syncMessage(crm, again.syncState === "synced" ? "synced" : "queued"), duplicate: true };
 
-  const tier = await db.tier.findFirst({ where: { id: input.tierId, shop } });
-  const refusal = newMemberRefusal(tier);
-  if (refusal || !tier) return { ok: false, errors: { tierId: refusal ?? "Choose an active tier" } };
+  const step = await checkMemberStep(db, shop, crm, raw);
+  if (!step.ok) return step;
+  const tier = await db.tier.findFirstOrThrow({ where: { id: input.tierId, shop } });
+  let delivery: Delivery | null = null;
+  if (crm === "commerce7") {
+    // Pickup locations were checked against Commerce7 by the wizard; here the
+    // shape is enough (Commerce7 refuses an unknown one, visibly).
+    const d = parseDelivery(raw, { needsAddress: raw.needsAddress === "1", pickupLocations: null });
+    if (!d.ok) return { ok: false, errors: { delivery: "The delivery details are incomplete: go back to the delivery step." } };
+    delivery = d.value;
+  }
 
-  let created: { enrollmentId: string; queueId: string };
+  let created: { enrollmentId: string; customerId: string; queueId: string };
   try {
     created = await db.$transaction(async (tx) => {
       const customer = await findOrCreateCustomer(tx, shop, input);
@@ -103,20 +138,22 @@ export async function enroll(db: Db, shop: string, raw: unknown, opts: { inlineD
           expiresAt: addMonths(now, tier.durationMonths),
           idempotencyKey: input.idempotencyKey,
           syncState: "pending",
+          ...(delivery ? { deliveryMethod: delivery.method, pickupLocationId: delivery.pickupLocationId } : {}),
         },
       });
+      if (delivery) await keepAddresses(tx, shop, customer.id, delivery);
       const q = await queueCrmSync(
         { shop, enrollmentId: enrollment.id, actionType: "add_membership", stageId: tier.id, customerCrmId: customer.platformId ?? "", customerId: customer.id },
         tx,
       );
-      return { enrollmentId: enrollment.id, queueId: q.id };
+      return { enrollmentId: enrollment.id, customerId: customer.id, queueId: q.id };
     });
   } catch (error) {
     // A concurrent duplicate submit may have won the race (its enrollment then
     // makes ours fail a unique rule): answer with its enrollment.
     const winner = await db.enrollment.findUnique({ where: { shop_idempotencyKey: { shop, idempotencyKey: input.idempotencyKey } } });
     if (winner && (error instanceof AlreadyMember || isUniqueViolation(error))) {
-      return { ok: true, enrollmentId: winner.id, sync: "queued", message: syncMessage(crm, "queued"), duplicate: true };
+      return { ok: true, enrollmentId: winner.id, customerId: winner.customerId, sync: "queued", message: syncMessage(crm, "queued"), duplicate: true };
     }
     if (error instanceof AlreadyMember) return alreadyMember(error.enrollmentId);
     if (isUniqueViolation(error)) {
@@ -134,7 +171,23 @@ export async function enroll(db: Db, shop: string, raw: unknown, opts: { inlineD
   } else {
     wakeWorker();
   }
-  return { ok: true, enrollmentId: created.enrollmentId, sync, message: syncMessage(crm, sync), duplicate: false };
+  return { ok: true, enrollmentId: created.enrollmentId, customerId: created.customerId, sync, message: syncMessage(crm, sync), duplicate: false };
+}
+
+/** The wizard's addresses, one per kind, replacing earlier ones (their Commerce7 id is then found or made again). */
+async function keepAddresses(tx: Tx, shop: string, customerId: string, delivery: Delivery) {
+  const kinds = [
+    ["billing", delivery.billing],
+    ["shipping", delivery.method === "Ship" ? delivery.shipping : null],
+  ] as const;
+  for (const [kind, address] of kinds) {
+    if (!address) continue;
+    await tx.customerAddress.upsert({
+      where: { customerId_kind: { customerId, kind } },
+      create: { shop, customerId, kind, ...address },
+      update: { ...address, platformAddressId: null },
+    });
+  }
 }
 
 class AlreadyMember extends Error {
@@ -209,7 +262,8 @@ export async function changeTier(db: Db, shop: string, enrollmentId: string, new
     const from = await tx.tier.findFirstOrThrow({ where: { id: current.tierId, shop } });
     const tier = await tx.tier.findFirst({ where: { id: newTierId, shop } });
     if (!tier) return { ok: false as const, message: "Choose an active tier." };
-    const refusal = tierChangeRefusal(from, tier);
+    const crm = (await tx.shop.findUnique({ where: { domain: shop }, select: { crm: true } }))?.crm;
+    const refusal = tierChangeRefusal(from, tier) ?? (crm === "commerce7" ? noClubRefusal(tier) : null);
     if (refusal) return { ok: false as const, message: refusal };
     const next = await moveMember(tx, shop, current, tier, now, `Moved to ${tier.name}`);
     return { ok: true as const, enrollmentId: next.id };
@@ -227,7 +281,7 @@ export async function changeTier(db: Db, shop: string, enrollmentId: string, new
 export async function moveMember(
   tx: Tx,
   shop: string,
-  current: { id: string; customerId: string; tierId: string; expiresAt: Date },
+  current: { id: string; customerId: string; tierId: string; expiresAt: Date; deliveryMethod: string; pickupLocationId: string | null },
   tier: { id: string; durationMonths: number },
   now: Date,
   reason: string,
@@ -236,7 +290,17 @@ export async function moveMember(
   if (count !== 1) throw new Error(`Enrollment ${current.id} is no longer active`);
   const renewed = addMonths(now, tier.durationMonths);
   const next = await tx.enrollment.create({
-    data: { shop, customerId: current.customerId, tierId: tier.id, status: "active", startedAt: now, expiresAt: renewed > current.expiresAt ? renewed : current.expiresAt },
+    data: {
+      shop,
+      customerId: current.customerId,
+      tierId: tier.id,
+      status: "active",
+      startedAt: now,
+      expiresAt: renewed > current.expiresAt ? renewed : current.expiresAt,
+      // The member keeps how they receive their club orders.
+      deliveryMethod: current.deliveryMethod,
+      pickupLocationId: current.pickupLocationId,
+    },
   });
   await queueCrmSync(
     { shop, enrollmentId: next.id, actionType: "upgrade_membership", stageId: tier.id, oldStageId: current.tierId, customerId: current.customerId, customerCrmId: "" },

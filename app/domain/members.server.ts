@@ -78,7 +78,14 @@ export async function memberDetail(db: Db, shop: string, enrollmentId: string) {
     db.enrollment.findMany({ where: { shop, customerId }, include: { tier: { select: { name: true } } }, orderBy: { createdAt: "asc" } }),
     db.crmSyncQueue.findMany({ where: { shop, customerId }, include: { attemptsLog: { orderBy: { startedAt: "asc" } } }, orderBy: { createdAt: "asc" } }),
     recordedSpendCents(db, shop, customerId),
-    db.tier.findMany({ where: { shop, active: true }, orderBy: { rank: "asc" }, select: { id: true, name: true, rank: true, active: true } }),
+    // On Commerce7 a tier without a club takes nobody (see noClubRefusal).
+    db.shop.findUnique({ where: { domain: shop }, select: { crm: true } }).then((row) =>
+      db.tier.findMany({
+        where: { shop, active: true, ...(row?.crm === "commerce7" ? { c7ClubId: { not: null } } : {}) },
+        orderBy: { rank: "asc" },
+        select: { id: true, name: true, rank: true, active: true },
+      }),
+    ),
     db.purchase.findMany({ where: { shop, customerId }, orderBy: { occurredAt: "desc" }, take: PURCHASES_SHOWN, select: { orderId: true, amountCents: true, currency: true, occurredAt: true } }),
   ]);
   const refunds = purchases.length

@@ -176,7 +176,8 @@ async function applyMembershipEffects(tx: Tx, shop: string, crm: string, custome
   const latest = active ? null : await tx.enrollment.findFirst({ where: { shop, customerId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], include: { tier: true } });
   const placedUnder = active ?? (latest?.status === "expired" ? latest : null);
   if (!placedUnder || !orderCounts(placedUnder, at)) return { membership: "none" as const };
-  const tiers = await tx.tier.findMany({ where: { shop, active: true } });
+  // On Commerce7 a tier without a club cannot hold members, so spend never upgrades into one.
+  const tiers = await tx.tier.findMany({ where: { shop, active: true, ...(crm === "commerce7" ? { c7ClubId: { not: null } } : {}) } });
   const effects = orderEffects({ current: placedUnder.tier, expiresAt: placedUnder.expiresAt, tiers, spendCents, at });
   if (!effects.upgradeTo && !effects.expiresAt) {
     return active ? { membership: "unchanged" as const, enrollmentId: active.id } : { membership: "none" as const };

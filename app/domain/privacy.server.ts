@@ -64,21 +64,23 @@ export async function requestCustomerData(db: Db, shop: string, raw: unknown): P
 export async function customerExport(db: Db, shop: string, customerId: string) {
   const customer = await db.customer.findFirst({ where: { id: customerId, shop } });
   if (!customer) return null;
-  const [enrollments, purchases] = await Promise.all([
+  const [enrollments, purchases, addresses] = await Promise.all([
     db.enrollment.findMany({ where: { shop, customerId }, include: { tier: { select: { name: true } } }, orderBy: { createdAt: "asc" } }),
     db.purchase.findMany({ where: { shop, customerId }, orderBy: { occurredAt: "asc" } }),
+    db.customerAddress.findMany({ where: { shop, customerId }, orderBy: { kind: "asc" } }),
   ]);
   const refunds = [];
   for (const part of chunks(purchases.map((p) => p.orderId))) refunds.push(...(await db.refund.findMany({ where: { shop, orderId: { in: part } } })));
   return {
     customer: { email: customer.email, firstName: customer.firstName, lastName: customer.lastName, platformId: customer.platformId, since: customer.createdAt },
     memberships: enrollments.map((e) => ({ tier: e.tier.name, status: e.status, startedAt: e.startedAt, expiresAt: e.expiresAt, endedAt: e.endedAt, endReason: e.endReason })),
+    addresses: addresses.map((a) => ({ kind: a.kind, address: a.address, address2: a.address2, city: a.city, stateCode: a.stateCode, zipCode: a.zipCode, countryCode: a.countryCode })),
     purchases: purchases.map((p) => ({ orderId: p.orderId, amountCents: p.amountCents, currency: p.currency, at: p.occurredAt })),
     refunds: refunds.map((r) => ({ orderId: r.orderId, amountCents: r.amountCents, at: r.occurredAt })),
   };
 }
 
-/** customers/redact: erase the customer, their memberships, spend (and its refunds) and sync items. */
+/** customers/redact: erase the customer, their addresses, memberships, spend (and its refunds) and sync items. */
 export async function redactCustomer(db: Db, shop: string, raw: unknown): Promise<{ erased: boolean }> {
   const { customer: ref } = customerRequest.parse(raw);
   return db.$transaction(async (tx) => {
@@ -95,6 +97,7 @@ export async function redactCustomer(db: Db, shop: string, raw: unknown): Promis
     const orders = await tx.purchase.findMany({ where: { shop, customerId: customer.id }, select: { orderId: true } });
     for (const part of chunks(orders.map((o) => o.orderId))) await tx.refund.deleteMany({ where: { shop, orderId: { in: part } } });
     await tx.purchase.deleteMany({ where: { shop, customerId: customer.id } });
+    await tx.customerAddress.deleteMany({ where: { shop, customerId: customer.id } });
     await tx.customer.deleteMany({ where: { shop, id: customer.id } });
     return { erased: true };
   });
@@ -107,6 +110,7 @@ export async function redactShop(db: Db, shop: string): Promise<void> {
     await tx.enrollment.deleteMany({ where: { shop } });
     await tx.purchase.deleteMany({ where: { shop } });
     await tx.refund.deleteMany({ where: { shop } });
+    await tx.customerAddress.deleteMany({ where: { shop } });
     await tx.customer.deleteMany({ where: { shop } });
     await tx.tier.deleteMany({ where: { shop } });
     await tx.webhookEvent.deleteMany({ where: { shop } });

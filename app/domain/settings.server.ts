@@ -10,6 +10,7 @@ import { Commerce7Client } from "../integrations/commerce7/client.server";
 import { listClubs, type Club } from "../integrations/commerce7/clubs.server";
 import { sendMail } from "../integrations/email/mailer.server";
 import { SyncError } from "../queue/errors";
+import { fieldErrors } from "./validation";
 import { CRMS, getCommerce7Credentials, publicShopSettings, requireShop, setCommerce7Credentials } from "./shops.server";
 
 export const settingsInput = z.object({
@@ -22,6 +23,7 @@ export const settingsInput = z.object({
 });
 
 export type SettingsInput = z.infer<typeof settingsInput>;
+const SETTINGS_LABELS = { crm: "Platform", c7Tenant: "Tenant", c7AppId: "App id", c7AppSecret: "App secret", timezone: "Time zone", alertEmail: "Alert email" };
 export type FieldErrors = Partial<Record<keyof SettingsInput, string>>;
 
 function validTimeZone(tz: string) {
@@ -45,10 +47,7 @@ export async function loadSettings(db: Db, shop: string) {
 export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<{ ok: true } | { ok: false; errors: FieldErrors }> {
   const parsed = settingsInput.safeParse(raw);
   const errors: FieldErrors = {};
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) errors[issue.path[0] as keyof SettingsInput] ??= issue.message;
-    return { ok: false, errors };
-  }
+  if (!parsed.success) return { ok: false, errors: fieldErrors<keyof SettingsInput>(parsed.error, SETTINGS_LABELS) };
   const input = parsed.data;
   if (!validTimeZone(input.timezone)) errors.timezone = "Unknown time zone (use an IANA name such as America/Los_Angeles)";
   const existing = await getCommerce7Credentials(db, shop);

@@ -43,11 +43,13 @@ export type SaveResult = { ok: true; id: string } | { ok: false; errors: TierFie
 export async function saveTier(db: Db, shop: string, id: string | undefined, form: Record<string, string | undefined>): Promise<SaveResult> {
   const parsed = parseTierForm(form);
   if (!parsed.ok) return parsed;
-  const t = parsed.value;
+  // The club (Commerce7 shops' form only): absent leaves it as it is, empty clears it.
+  const club = form.c7ClubId === undefined ? {} : { c7ClubId: form.c7ClubId.trim().slice(0, 200) || null };
+  const t = { ...parsed.value, ...club };
   try {
     const tier = await db.$transaction(async (tx) => {
       if (id && !(await tx.tier.findFirst({ where: { id, shop }, select: { id: true } }))) throw new NotFound();
-      // `t` is exactly the tier's editable columns, money already in cents.
+      // `t` is exactly the tier's editable columns, money already in cents (and its club).
       const saved = id
         ? await tx.tier.update({ where: { id }, data: t })
         : await tx.tier.create({ data: { ...t, shop, handle: await uniqueHandle(tx, shop, t.name) } });

@@ -6,6 +6,16 @@
 // tiers, handle unique per shop) live in tiers.server.ts, backed by indexes.
 import { z } from "zod";
 import { moneyField, optionalMoneyField } from "./money";
+import { fieldErrors } from "./validation";
+
+const TIER_LABELS = {
+  name: "Name",
+  annualThreshold: "Annual spend threshold",
+  initialPurchase: "Initial purchase",
+  durationMonths: "Duration",
+  rank: "Rank",
+  discountPercent: "Member discount",
+};
 
 export const MIN_DURATION_MONTHS = 1;
 export const MAX_DURATION_MONTHS = 60;
@@ -84,12 +94,7 @@ export function parseTierForm(form: Record<string, string | undefined>): { ok: t
     upgradeOnly: checked(form.upgradeOnly),
   });
   if (parsed.success) return { ok: true, value: parsed.data };
-  const errors: TierFieldErrors = {};
-  for (const issue of parsed.error.issues) {
-    const key = String(issue.path[0] ?? "form") as TierField;
-    errors[key] ??= issue.message;
-  }
-  return { ok: false, errors };
+  return { ok: false, errors: fieldErrors<TierField>(parsed.error, TIER_LABELS) };
 }
 
 /** The slug behind the `club:<handle>` tag: lower-case ASCII letters, digits and dashes. */

@@ -1,6 +1,7 @@
-// Enrollment wizard, step 2: a summary, then submit. The selection comes from
-// the URL (a reload keeps it); the idempotency key in the form makes a double
-// submit create one enrollment.
+// Enrollment wizard, last step: a summary, then submit. The selection comes
+// from the URL (a reload keeps it) and is checked again here: a step that no
+// longer holds sends the merchant back to it, with its errors in place. The
+// idempotency key in the form makes a double submit create one enrollment.
 
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
@@ -8,8 +9,11 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { Banner, BlockStack, Button, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { TitleBar } from "@shopify/app-bridge-react";
 import prisma from "~/db.server";
-import { enroll, recordedSpendCents } from "~/domain/enrollments.server";
+import { parseDelivery, formatAddress } from "~/domain/delivery";
+import { checkMemberStep, enroll, recordedSpendCents } from "~/domain/enrollments.server";
 import { formatCents } from "~/domain/money";
+import { MEMBER_KEYS, wizardParams, wizardValues } from "~/domain/wizard";
+import { commerce7PickupLocations } from "~/integrations/customers.server";
 import { qualifies } from "~/domain/tiers";
 import { registerPlatformProcessors } from "~/integrations/processors.server";
 import { authenticate } from "~/shopify.server";
@@ -17,7 +21,23 @@ import { authenticate } from "~/shopify.server";
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const p = new URL(request.url).searchParams;
-  const selection = Object.fromEntries(["email", "firstName", "lastName", "platformId", "tierId"].map((k) => [k, p.get(k) ?? ""]));
+  const crm = (await prisma.shop.findUnique({ where: { domain: session.shop }, select: { crm: true } }))?.crm ?? "shopify";
+  const values = wizardValues(p);
+  const step = await checkMemberStep(prisma, session.shop, crm, values);
+  if (!step.ok) throw redirect(`/app/members/new?${wizardParams(p)}&check=1`);
+  let delivery: { method: string; pickup: string | null; billing: string | null; shipping: string | null } | null = null;
+  if (crm === "commerce7") {
+    const d = parseDelivery(values, { needsAddress: values.needsAddress === "1", pickupLocations: null });
+    if (!d.ok) throw redirect(`/app/members/new/delivery?${wizardParams(p)}&check=1`);
+    const pickup = d.value.pickupLocationId ? ((await commerce7PickupLocations(prisma, session.shop))?.find((l) => l.id === d.value.pickupLocationId)?.title ?? d.value.pickupLocationId) : null;
+    delivery = {
+      method: d.value.method,
+      pickup,
+      billing: d.value.billing ? formatAddress(d.value.billing) : null,
+      shipping: d.value.method === "Ship" && d.value.billing ? formatAddress(d.value.shipping ?? d.value.billing) : null,
+    };
+  }
+  const selection = Object.fromEntries(MEMBER_KEYS.map((k) => [k, step.value[k] ?? ""]));
   const tier = await prisma.tier.findFirst({ where: { id: selection.tierId ?? "", shop: session.shop } });
   const customer = selection.email ? await prisma.customer.findUnique({ where: { shop_email: { shop: session.shop, email: selection.email.toLowerCase() } } }) : null;
   const spendCents = customer ? await recordedSpendCents(prisma, session.shop, customer.id) : 0;
@@ -25,6 +45,9 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     selection,
     tier: tier && { id: tier.id, name: tier.name, initialCents: tier.initialPurchaseCents, months: tier.durationMonths, discount: tier.discountPercent },
     spendCents,
+    delivery,
+    carried: Object.fromEntries(wizardParams(p)),
+    back: crm === "commerce7" ? `/app/members/new/delivery?${wizardParams(p)}` : `/app/members/new?${wizardParams(p)}`,
     idempotencyKey: crypto.randomUUID(),
   };
 };
@@ -39,11 +62,10 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 };
 
 export default function Review() {
-  const { selection, tier, spendCents, idempotencyKey } = useLoaderData<typeof loader>();
+  const { selection, tier, spendCents, delivery, carried, back, idempotencyKey } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const qualifiesForTier = tier ? qualifies(spendCents, { initialPurchaseCents: tier.initialCents }) : false;
-  const back = `/app/members/new?${new URLSearchParams(selection as Record<string, string>)}`;
   return (
     <Page>
       <TitleBar title="Review enrollment">
@@ -67,9 +89,20 @@ export default function Review() {
                   </Banner>
                 )}
                 {!tier && <Banner tone="critical">Choose a tier first.</Banner>}
-                <Text as="p">
+                <Text as="p" breakWord>
                   <strong>{`${selection.firstName} ${selection.lastName}`.trim() || "New customer"}</strong> · {selection.email}
                 </Text>
+                {delivery && (
+                  <BlockStack gap="100">
+                    <Text as="p" breakWord>
+                      {delivery.method === "Pickup" ? `Pickup at ${delivery.pickup}` : "Ship"}
+                      {delivery.shipping ? ` to ${delivery.shipping}` : ""}
+                    </Text>
+                    <Text as="p" breakWord tone="subdued">
+                      {delivery.billing ? `Billing address: ${delivery.billing} (added to the customer in Commerce7)` : "Uses the customer's default address in Commerce7."}
+                    </Text>
+                  </BlockStack>
+                )}
                 {tier && (
                   <>
                     <Text as="p">
@@ -81,7 +114,7 @@ export default function Review() {
                     </Text>
                   </>
                 )}
-                {Object.entries(selection).map(([k, v]) => (
+                {Object.entries(carried).map(([k, v]) => (
                   <input key={k} type="hidden" name={k} value={v ?? ""} />
                 ))}
                 <input type="hidden" name="idempotencyKey" value={idempotencyKey} />

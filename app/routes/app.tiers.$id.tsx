@@ -1,24 +1,35 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { Banner, BlockStack, Button, Card, Checkbox, FormLayout, Layout, Page, TextField } from "@shopify/polaris";
+import { Banner, BlockStack, Button, Card, Checkbox, FormLayout, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
 import { TitleBar } from "@shopify/app-bridge-react";
 import { useState } from "react";
 import prisma from "~/db.server";
+import { shopClubs } from "~/domain/clubs.server";
 import { centsToField } from "~/domain/money";
 import { getTier } from "~/domain/records.server";
 import { saveTier } from "~/domain/tiers.server";
 import { authenticate } from "~/shopify.server";
 
+// On a Commerce7 shop a tier belongs to one of the tenant's clubs: the form
+// picks it from the clubs as last read (cached), with a refresh.
+async function clubPicker(shop: string, refresh: boolean) {
+  const row = await prisma.shop.findUnique({ where: { domain: shop }, select: { crm: true } });
+  if (row?.crm !== "commerce7") return null;
+  const choice = await shopClubs(prisma, shop, { refresh });
+  return { clubs: choice.clubs, fetchedAt: choice.fetchedAt?.toISOString() ?? null, error: choice.error };
+}
+
 export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
+  const refresh = new URL(request.url).searchParams.get("refreshClubs") === "1";
   if (params.id === "new") {
     const last = await prisma.tier.findFirst({ where: { shop: session.shop, active: true }, orderBy: { rank: "desc" }, select: { rank: true } });
-    return { tier: null, nextRank: (last?.rank ?? 0) + 1 };
+    return { tier: null, nextRank: (last?.rank ?? 0) + 1, clubs: await clubPicker(session.shop, refresh) };
   }
   const tier = await getTier(prisma, session.shop, params.id ?? "");
   if (!tier) throw new Response("Tier not found", { status: 404 });
-  return { tier, nextRank: tier.rank };
+  return { tier, nextRank: tier.rank, clubs: await clubPicker(session.shop, refresh) };
 };
 
 export const action = async ({ request, params }: ActionFunctionArgs) => {
@@ -30,7 +41,7 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
 };
 
 export default function TierForm() {
-  const { tier, nextRank } = useLoaderData<typeof loader>();
+  const { tier, nextRank, clubs } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const v = result?.values;
@@ -42,6 +53,7 @@ export default function TierForm() {
   const [discount, setDiscount] = useState(v?.discountPercent ?? String(tier?.discountPercent ?? 10));
   const [upgradable, setUpgradable] = useState(tier?.upgradable ?? true);
   const [upgradeOnly, setUpgradeOnly] = useState(tier?.upgradeOnly ?? false);
+  const [clubId, setClubId] = useState(v?.c7ClubId ?? tier?.c7ClubId ?? "");
   const errors = result?.errors ?? {};
   const title = tier ? `Edit ${tier.name}` : "New tier";
 
@@ -84,6 +96,34 @@ export default function TierForm() {
                   {upgradable && <input type="hidden" name="upgradable" value="true" />}
                   <Checkbox label="Upgrade only (not open to new members)" checked={upgradeOnly} onChange={setUpgradeOnly} />
                   {upgradeOnly && <input type="hidden" name="upgradeOnly" value="true" />}
+                  {clubs && (
+                    <BlockStack gap="200">
+                      {clubs.error && <Banner tone="warning">{clubs.error}</Banner>}
+                      <InlineStack gap="200" blockAlign="end">
+                        <div style={{ flex: 1 }}>
+                          <Select
+                            label="Commerce7 club"
+                            name="c7ClubId"
+                            value={clubId}
+                            onChange={setClubId}
+                            options={[
+                              { label: "No club (not offered for enrollment)", value: "" },
+                              // A mapped club the tenant no longer lists stays visible rather than silently cleared.
+                              ...(clubId && !clubs.clubs.some((c) => c.id === clubId) ? [{ label: `${clubId} (not found in Commerce7)`, value: clubId }] : []),
+                              ...clubs.clubs.map((c) => ({ label: c.title, value: c.id })),
+                            ]}
+                            helpText="Members of this tier get a membership in this club. A tier without a club takes no members."
+                          />
+                        </div>
+                        <Button url={`/app/tiers/${tier?.id ?? "new"}?refreshClubs=1`}>Refresh clubs</Button>
+                      </InlineStack>
+                      {clubs.fetchedAt && (
+                        <Text as="p" tone="subdued">
+                          {`Clubs as read from Commerce7 at ${clubs.fetchedAt.replace("T", " ").slice(0, 16)} UTC.`}
+                        </Text>
+                      )}
+                    </BlockStack>
+                  )}
                 </FormLayout>
                 <Button submit variant="primary" loading={busy}>
                   Save tier

@@ -1,8 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Button, Card, EmptyState, IndexTable, InlineStack, Layout, Page, Text } from "@shopify/polaris";
-import { TitleBar } from "@shopify/app-bridge-react";
+import { TitleBar, useAppBridge } from "@shopify/app-bridge-react";
+import { useEffect } from "react";
 import prisma from "~/db.server";
+import { shopClubs } from "~/domain/clubs.server";
 import { formatCents } from "~/domain/money";
 import { moveTier, setTierActive, tierRows } from "~/domain/tiers.server";
 import { authenticate } from "~/shopify.server";
@@ -10,7 +12,14 @@ import { authenticate } from "~/shopify.server";
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const tiers = await tierRows(prisma, session.shop);
+  const row = await prisma.shop.findUnique({ where: { domain: session.shop }, select: { crm: true } });
+  const commerce7 = row?.crm === "commerce7";
+  // Club names from the cache only: the list must open while Commerce7 is down.
+  const clubs = commerce7 ? new Map((await shopClubs(prisma, session.shop)).clubs.map((c) => [c.id, c.title])) : null;
+  const activeCount = tiers.filter((t) => t.active).length;
   return {
+    commerce7,
+    activeCount,
     tiers: tiers.map((t) => ({
       id: t.id,
       name: t.name,
@@ -21,6 +30,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
       initial: formatCents(t.initialPurchaseCents),
       months: t.durationMonths,
       discount: t.discountPercent,
+      club: clubs ? (t.c7ClubId ? (clubs.get(t.c7ClubId) ?? t.c7ClubId) : null) : undefined,
     })),
   };
 };
@@ -42,8 +52,15 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 };
 
 export default function Tiers() {
-  const { tiers } = useLoaderData<typeof loader>();
+  const { tiers, commerce7, activeCount } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const saved = params.get("saved");
+  const savedName = saved ? tiers.find((t) => t.id === saved)?.name : undefined;
+  const shopify = useAppBridge();
+  useEffect(() => {
+    if (savedName) shopify?.toast?.show(`${savedName} saved`);
+  }, [savedName, shopify]);
   return (
     <Page>
       <TitleBar title="Tiers">
@@ -65,7 +82,17 @@ export default function Tiers() {
                   resourceName={{ singular: "tier", plural: "tiers" }}
                   itemCount={tiers.length}
                   selectable={false}
-                  headings={[{ title: "Rank" }, { title: "Tier" }, { title: "Annual spend" }, { title: "Initial purchase" }, { title: "Duration" }, { title: "Discount" }, { title: "Status" }, { title: "" }]}
+                  headings={[
+                    { title: "Rank" },
+                    { title: "Tier" },
+                    ...(commerce7 ? [{ title: "Commerce7 club" }] : []),
+                    { title: "Annual spend" },
+                    { title: "Initial purchase" },
+                    { title: "Duration" },
+                    { title: "Discount" },
+                    { title: "Status" },
+                    { title: "" },
+                  ] as [{ title: string }, ...{ title: string }[]]}
                 >
                   {tiers.map((t, i) => (
                     <IndexTable.Row id={t.id} key={t.id} position={i}>
@@ -76,6 +103,25 @@ export default function Tiers() {
                         </Button>{" "}
                         {t.upgradeOnly && <Badge>Upgrade only</Badge>}
                       </IndexTable.Cell>
+                      {commerce7 && (
+                        <IndexTable.Cell>
+                          {t.club ? (
+                            <Text as="span">{t.club}</Text>
+                          ) : (
+                            <BlockStack gap="100">
+                              <InlineStack gap="100">
+                                <Badge tone="warning">No club</Badge>
+                              </InlineStack>
+                              <Text as="span" tone="subdued">
+                                Not offered for enrollment until it has a club.
+                              </Text>
+                              <Button variant="plain" url={`/app/tiers/${t.id}`} accessibilityLabel={`Choose a club for ${t.name}`}>
+                                Choose a club
+                              </Button>
+                            </BlockStack>
+                          )}
+                        </IndexTable.Cell>
+                      )}
                       <IndexTable.Cell>{t.annual}</IndexTable.Cell>
                       <IndexTable.Cell>{t.initial}</IndexTable.Cell>
                       <IndexTable.Cell>{t.months} months</IndexTable.Cell>
@@ -88,7 +134,7 @@ export default function Tiers() {
                               <TierAction id={t.id} intent="up" label={`Move ${t.name} up`} disabled={i === 0}>
                                 ↑
                               </TierAction>
-                              <TierAction id={t.id} intent="down" label={`Move ${t.name} down`}>
+                              <TierAction id={t.id} intent="down" label={`Move ${t.name} down`} disabled={i === activeCount - 1}>
                                 ↓
                               </TierAction>
                             </>

@@ -2,7 +2,10 @@
 //
 // - Base path /v1; Basic auth (app id : app secret) and the `tenant` header are
 //   checked on every request; data is kept per tenant.
-// - Customers (with addresses), clubs, club memberships. Lists answer
+// - Customers (with addresses), clubs, inventory (pickup) locations, club
+//   memberships. A membership needs the customer's billing address, and a
+//   shipping address (Ship) or a pickup location (Pickup); a tenant may also
+//   require a card (`requireCard`), which this app never collects. Lists answer
 //   `{ <plural>: [...], total, cursor }` with 50 per page, cursor-paginated.
 // - Validation failures are 422 JSON `{ statusCode, type, message, errors }`,
 //   unknown ids 404, like Commerce7.
@@ -10,11 +13,18 @@
 import { randomUUID } from "node:crypto";
 import { startFakeServer, type FakeServer, type Handled } from "./http";
 
-export type FakeC7Tenant = { tenantId: string; appId: string; appSecret: string };
+export type FakeC7Tenant = {
+  tenantId: string;
+  appId: string;
+  appSecret: string;
+  /** Refuse a club membership without `customerCreditCardId`, as many clubs do. */
+  requireCard?: boolean;
+};
 
-export type C7Address = { id: string; customerId: string; address: string; city: string; stateCode: string; zipCode: string; countryCode: string; isDefault: boolean };
+export type C7Address = { id: string; customerId: string; address: string; address2?: string; city: string; stateCode: string; zipCode: string; countryCode: string; isDefault: boolean };
 export type C7Customer = { id: string; firstName: string; lastName: string; emails: { email: string }[]; createdAt: string };
 export type C7Club = { id: string; title: string; slug: string; type: string };
+export type C7Location = { id: string; title: string; isPickupLocation: boolean };
 export type C7Membership = {
   id: string;
   customerId: string;
@@ -36,6 +46,7 @@ type TenantState = {
   customers: Map<string, C7Customer>;
   addresses: Map<string, C7Address>;
   clubs: Map<string, C7Club>;
+  locations: Map<string, C7Location>;
   memberships: Map<string, C7Membership>;
 };
 
@@ -57,6 +68,7 @@ export type FakeCommerce7 = FakeServer & {
   addTenant(t: FakeC7Tenant): void;
   tenant(id: string): TenantState;
   addClub(tenantId: string, club: { title: string; id?: string }): C7Club;
+  addLocation(tenantId: string, location: { title: string; isPickupLocation?: boolean }): C7Location;
   addCustomer(tenantId: string, c: { email: string; firstName?: string; lastName?: string; withAddress?: boolean }): C7Customer;
   memberships(tenantId: string, customerId?: string): C7Membership[];
 };
@@ -65,7 +77,7 @@ export async function createFakeCommerce7(opts: { port?: number; tenants?: FakeC
   const now = opts.now ?? Date.now;
   const tenants = new Map<string, TenantState>();
   const addTenant = (creds: FakeC7Tenant) =>
-    tenants.set(creds.tenantId, { creds, customers: new Map(), addresses: new Map(), clubs: new Map(), memberships: new Map() });
+    tenants.set(creds.tenantId, { creds, customers: new Map(), addresses: new Map(), clubs: new Map(), locations: new Map(), memberships: new Map() });
   for (const t of opts.tenants ?? []) addTenant(t);
   const iso = () => new Date(now()).toISOString();
 
@@ -123,6 +135,7 @@ export async function createFakeCommerce7(opts: { port?: number; tenants?: FakeC
           id: randomUUID(),
           customerId: customer.id,
           address: String(b.address),
+          address2: String(b.address2 ?? ""),
           city: String(b.city ?? ""),
           stateCode: String(b.stateCode ?? ""),
           zipCode: String(b.zipCode),
@@ -133,6 +146,10 @@ export async function createFakeCommerce7(opts: { port?: number; tenants?: FakeC
         return { status: 200, body: a };
       }
       return err(404, "notFound", "Not found");
+    }
+
+    if (parts[0] === "inventory-location" && parts.length === 1 && method === "GET") {
+      return page([...t.locations.values()], url.searchParams.get("cursor"), "inventoryLocations");
     }
 
     if (parts[0] === "club") {
@@ -162,8 +179,11 @@ export async function createFakeCommerce7(opts: { port?: number; tenants?: FakeC
         if (method_ === "Ship" && !addressOk(b.shipToCustomerAddressId)) {
           errors.push({ field: "shipToCustomerAddressId", message: "A shipping address of this customer is required for Ship" });
         }
-        if (method_ === "Pickup" && !b.pickupInventoryLocationId) {
+        if (method_ === "Pickup" && !t.locations.get(String(b.pickupInventoryLocationId ?? ""))?.isPickupLocation) {
           errors.push({ field: "pickupInventoryLocationId", message: "A pickup location is required for Pickup" });
+        }
+        if (t.creds.requireCard && !b.customerCreditCardId) {
+          errors.push({ field: "customerCreditCardId", message: "A credit card is required for this club membership" });
         }
         if (errors.length) return err(422, "validationError", errors.map((e) => e.message).join("; "), errors);
         const m: C7Membership = {
@@ -237,6 +257,11 @@ export async function createFakeCommerce7(opts: { port?: number; tenants?: FakeC
         t.addresses.set(a.id, a);
       }
       return c;
+    },
+    addLocation(tenantId: string, location: { title: string; isPickupLocation?: boolean }) {
+      const l: C7Location = { id: randomUUID(), title: location.title, isPickupLocation: location.isPickupLocation ?? true };
+      api.tenant(tenantId).locations.set(l.id, l);
+      return l;
     },
     memberships(tenantId: string, customerId?: string) {
       return [...api.tenant(tenantId).memberships.values()].filter((m) => !customerId || m.customerId === customerId);

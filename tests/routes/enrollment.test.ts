@@ -138,7 +138,7 @@ describe("rules", () => {
   it("validation errors write nothing", async () => {
     const before = await Promise.all([app.prisma.enrollment.count(), app.prisma.customer.count(), app.prisma.crmSyncQueue.count()]);
     const { response } = await submit(SHOPIFY_SHOP, { email: "not-an-email" });
-    expect(response).toMatchObject({ ok: false, errors: { email: "Enter a valid email" } });
+    expect(response).toMatchObject({ ok: false, errors: { email: "Enter a real email address, like name@example.com" } });
     const { response: noTier } = await submit(SHOPIFY_SHOP, { tierId: "nope" });
     expect(noTier).toMatchObject({ ok: false, errors: { tierId: "Choose an active tier" } });
     expect(await Promise.all([app.prisma.enrollment.count(), app.prisma.customer.count(), app.prisma.crmSyncQueue.count()])).toEqual(before);

@@ -38,7 +38,7 @@ beforeAll(async () => {
       [3, "reserve", 300_000, { upgradeOnly: true }],
     ] as const) {
       const t = await app.prisma.tier.create({
-        data: { shop, name: handle, handle, rank, annualThresholdCents: threshold, initialPurchaseCents: threshold / 12, durationMonths: 12, discountPercent: 5 * rank, ...extra },
+        data: { shop, name: handle, handle, rank, annualThresholdCents: threshold, initialPurchaseCents: threshold / 12, durationMonths: 12, discountPercent: 5 * rank, c7ClubId: shop === C7_SHOP ? `club-${handle}` : null, ...extra },
       });
       tiers[`${shop}:${handle}`] = t.id;
     }

@@ -44,28 +44,58 @@ export async function listMemberships(client: Commerce7Client, customerId: strin
   return out;
 }
 
-async function createMembership(client: Commerce7Client, customerId: string, clubId: string, signal?: AbortSignal): Promise<Membership> {
-  const { customerAddresses } = await client.request("GET", `/customer/${encodeURIComponent(customerId)}/address`, addressList, { signal });
-  const address = customerAddresses.find((a) => a.isDefault) ?? customerAddresses[0];
-  if (!address) {
+/**
+ * How the new membership is delivered. Address ids are Commerce7's; a missing
+ * billing id means "the customer's default address in Commerce7".
+ */
+export type MembershipDelivery = {
+  method: "Ship" | "Pickup";
+  billToAddressId: string | null;
+  shipToAddressId: string | null;
+  pickupLocationId: string | null;
+};
+
+export const SHIP_TO_DEFAULT: MembershipDelivery = { method: "Ship", billToAddressId: null, shipToAddressId: null, pickupLocationId: null };
+
+async function createMembership(client: Commerce7Client, customerId: string, clubId: string, delivery: MembershipDelivery, signal?: AbortSignal): Promise<Membership> {
+  let billTo = delivery.billToAddressId;
+  if (!billTo) {
+    const { customerAddresses } = await client.request("GET", `/customer/${encodeURIComponent(customerId)}/address`, addressList, { signal });
+    billTo = (customerAddresses.find((a) => a.isDefault) ?? customerAddresses[0])?.id ?? null;
+  }
+  if (!billTo) {
     throw new SyncError(
       "permanent",
       "This customer has no address in Commerce7, and a club membership needs a billing and a shipping address. " +
-        "Add an address to the customer in Commerce7, then retry the sync.",
+        "Add an address to the customer in Commerce7, then press Retry.",
       { platform: "commerce7" },
     );
   }
-  return client.request("POST", "/club-membership", membershipSchema, {
-    body: {
-      customerId,
-      clubId,
-      orderDeliveryMethod: "Ship",
-      billToCustomerAddressId: address.id,
-      shipToCustomerAddressId: address.id,
-      signupDate: new Date().toISOString(),
-    },
-    signal,
-  });
+  try {
+    return await client.request("POST", "/club-membership", membershipSchema, {
+      body: {
+        customerId,
+        clubId,
+        orderDeliveryMethod: delivery.method,
+        billToCustomerAddressId: billTo,
+        ...(delivery.method === "Ship" ? { shipToCustomerAddressId: delivery.shipToAddressId ?? billTo } : { pickupInventoryLocationId: delivery.pickupLocationId }),
+        signupDate: new Date().toISOString(),
+      },
+      signal,
+    });
+  } catch (error) {
+    // We never collect cards. A club that demands one is the merchant's to
+    // settle in Commerce7; say so instead of Commerce7's field message.
+    if (error instanceof SyncError && error.kind === "permanent" && /credit ?card/i.test(error.message)) {
+      throw new SyncError(
+        "permanent",
+        "Commerce7 needs a credit card on file for this club membership, and Club Tiers does not collect cards. " +
+          "In Commerce7, open the customer, add their credit card, then press Retry here.",
+        { platform: "commerce7", httpStatus: error.httpStatus },
+      );
+    }
+    throw error;
+  }
 }
 
 async function cancel(client: Commerce7Client, membership: Membership, reason: string, signal?: AbortSignal) {
@@ -94,6 +124,7 @@ export async function convergeMembership(
   desiredClubId: string | null,
   ourClubIds: string[],
   signal?: AbortSignal,
+  delivery: MembershipDelivery = SHIP_TO_DEFAULT,
 ): Promise<ConvergeResult> {
   const memberships = await listMemberships(client, customerId, signal);
   const ours = new Set([...ourClubIds, ...(desiredClubId ? [desiredClubId] : [])]);
@@ -102,7 +133,7 @@ export async function convergeMembership(
   if (desiredClubId) {
     keep = memberships.find((m) => m.clubId === desiredClubId && isActive(m));
     if (!keep) {
-      keep = await createMembership(client, customerId, desiredClubId, signal);
+      keep = await createMembership(client, customerId, desiredClubId, delivery, signal);
       created = true;
     }
   }

@@ -6,8 +6,9 @@ import type { Db } from "../../db.server";
 import { getCommerce7Credentials } from "../../domain/shops.server";
 import { SyncError } from "../../queue/errors";
 import { Commerce7Client, type Commerce7Options } from "./client.server";
+import { ensureAddress, listAddresses } from "./addresses.server";
 import { findOrCreateCustomer } from "./customers.server";
-import { convergeMembership } from "./memberships.server";
+import { convergeMembership, type MembershipDelivery } from "./memberships.server";
 
 export type Commerce7ProcessorInput = {
   db: Db;
@@ -38,17 +39,19 @@ export async function convergeCommerce7Member(input: Commerce7ProcessorInput) {
     ).platformId;
   }
 
-  const [active, tiers] = await Promise.all([
+  const [active, tiers, addresses] = await Promise.all([
     db.enrollment.findFirst({ where: { shop: shop.domain, customerId: customer.id, status: "active" }, include: { tier: true } }),
     db.tier.findMany({ where: { shop: shop.domain }, select: { c7ClubId: true } }),
+    db.customerAddress.findMany({ where: { shop: shop.domain, customerId: customer.id } }),
   ]);
   if (active && !active.tier.c7ClubId) {
-    throw new SyncError("permanent", `The tier "${active.tier.name}" is not mapped to a Commerce7 club: choose its club in Settings, then retry.`, {
+    throw new SyncError("permanent", `The tier "${active.tier.name}" has no Commerce7 club: choose its club on the tier's page, then press Retry.`, {
       platform: "commerce7",
     });
   }
+  const delivery = active ? await deliveryFor(db, client, shop.domain, platformId, active, addresses, signal) : undefined;
   const ourClubs = tiers.map((t) => t.c7ClubId).filter((id): id is string => Boolean(id));
-  const outcome = await convergeMembership(client, platformId, active?.tier.c7ClubId ?? null, ourClubs, signal);
+  const outcome = await convergeMembership(client, platformId, active?.tier.c7ClubId ?? null, ourClubs, signal, delivery);
 
   // The membership id belongs to the enrollment that is active now, which may
   // be newer than the one this item was queued for. Writing the remote's
@@ -59,5 +62,43 @@ export async function convergeCommerce7Member(input: Commerce7ProcessorInput) {
   return {
     result: { customerId: platformId, membershipId: outcome.membershipId, created: outcome.created, cancelled: outcome.cancelled },
     customer: customer.platformId ? undefined : { platformId },
+  };
+}
+
+type AddressRow = Awaited<ReturnType<Db["customerAddress"]["findMany"]>>[number];
+
+/**
+ * The membership's delivery, with the addresses the wizard took created in
+ * Commerce7 first (once: each row keeps its Commerce7 id, and ensureAddress
+ * finds an address a lost response already created).
+ */
+async function deliveryFor(
+  db: Db,
+  client: Commerce7Client,
+  shop: string,
+  platformCustomerId: string,
+  enrollment: { deliveryMethod: string; pickupLocationId: string | null },
+  rows: AddressRow[],
+  signal?: AbortSignal,
+): Promise<MembershipDelivery> {
+  const ids: Record<string, string | null> = {};
+  const missing = rows.filter((r) => !r.platformAddressId);
+  const known = missing.length ? await listAddresses(client, platformCustomerId, signal) : [];
+  for (const row of rows) {
+    let id = row.platformAddressId;
+    if (!id) {
+      const { address, address2, city, stateCode, zipCode, countryCode } = row;
+      id = await ensureAddress(client, platformCustomerId, { address, address2, city, stateCode, zipCode, countryCode }, known, signal);
+      known.push({ id, address, city, zipCode });
+      await db.customerAddress.updateMany({ where: { id: row.id, shop }, data: { platformAddressId: id } });
+    }
+    ids[row.kind] = id;
+  }
+  const billTo = ids.billing ?? null;
+  return {
+    method: enrollment.deliveryMethod === "Pickup" ? "Pickup" : "Ship",
+    billToAddressId: billTo,
+    shipToAddressId: ids.shipping ?? billTo,
+    pickupLocationId: enrollment.pickupLocationId,
   };
 }
