@@ -64,7 +64,7 @@ describe("one title per page", () => {
     await frame.getByLabel("Last name").fill("Titles");
     const option = frame.getByLabel("Tier").locator("option", { hasText: /^Silver / });
     await frame.getByLabel("Tier").selectOption((await option.getAttribute("value"))!);
-    await frame.getByRole("button", { name: "Review" }).click();
+    await frame.getByRole("button", { name: "Next" }).click();
     await expectTitleOnce(page, "Review enrollment");
     await frame.getByRole("button", { name: "Enroll" }).click();
     const name = "Tess Titles";
