@@ -53,9 +53,11 @@ export async function queueCrmSync(raw: EnqueueInput, tx: Db | Tx = prisma): Pro
   const id = randomUUID();
   const inserted = await exec(
     tx,
+    // A claim candidate (ready) unless an earlier item of the member is still open.
     `INSERT INTO "CrmSyncQueue" ("id","shop","enrollmentId","customerId","actionType","stageId","oldStageId","customerCrmId",
-       "status","attempts","maxAttempts","throttleDeferrals","nextRunAt","fence","idempotencyKey","createdAt","updatedAt")
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'pending',0,$9,0,$10,0,$11,$12,$12)
+       "status","attempts","maxAttempts","throttleDeferrals","nextRunAt","fence","idempotencyKey","createdAt","updatedAt","ready")
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'pending',0,$9,0,$10,0,$11,$12,$12,
+       NOT EXISTS (SELECT 1 FROM "CrmSyncQueue" o WHERE o.shop = $2 AND o."customerId" = $4 AND o.status IN ('pending', 'processing')))
      ON CONFLICT ("shop","idempotencyKey") DO NOTHING`,
     id,
     input.shop,

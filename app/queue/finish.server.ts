@@ -6,6 +6,8 @@
 import type { Db, Tx } from "../db.server";
 import { dbProvider } from "../db.server";
 import { raiseAlerts } from "./alerts.server";
+import { promoteNext } from "./claim.server";
+import { queueLog } from "./log.server";
 import { sql } from "./sql.server";
 import { refreshSyncState } from "./sync-state.server";
 import type { ProcessorResult } from "./registry";
@@ -34,14 +36,23 @@ async function attemptRow(tx: Tx, item: QueueItem, attempt: number, outcome: Att
   });
 }
 
-export type Success = { item: QueueItem; out: ProcessorResult; info: AttemptInfo };
+export type Success = {
+  item: QueueItem;
+  out: ProcessorResult;
+  info: AttemptInfo;
+  /** Epoch ms after which recording is no longer tried (the claim's lease is ending). */
+  deadline?: number;
+};
 
 /**
- * Records several successes in ONE transaction (group commit): a fenced update
- * per item, then one insert of all their attempt rows and one sync-state pass.
- * Returns, per entry, whether this worker still held the item.
+ * Records several successes in ONE transaction (group commit): one fenced
+ * update for the group, one insert of their attempt rows, the next item of
+ * each member made a candidate, then each item's side writes (remote ids on
+ * the enrollment and customer) and sync states. Returns, per entry, whether
+ * this worker still held the item. `sideWrites: false` records the
+ * completion alone (see recordSuccessAlone).
  */
-export async function recordSuccesses(db: Db, entries: Success[]): Promise<boolean[]> {
+export async function recordSuccesses(db: Db, entries: Success[], opts: { sideWrites?: boolean; note?: string } = {}): Promise<boolean[]> {
   if (entries.length === 0) return [];
   return db.$transaction(async (tx) => {
     const now = new Date();
@@ -71,18 +82,22 @@ export async function recordSuccesses(db: Db, entries: Success[]): Promise<boole
           durationMs: Math.max(0, Math.round(info.durationMs)),
           outcome: "success",
           workerId: info.workerId,
+          error: opts.note ? opts.note.slice(0, 2000) : null,
         })),
       });
+      await promoteNext(tx, kept.map((k) => k.item));
     }
-    for (const { item, out } of kept) {
-      if (item.enrollmentId && out.enrollment && "platformMembershipId" in out.enrollment) {
-        await tx.enrollment.updateMany({
-          where: { id: item.enrollmentId, shop: item.shop },
-          data: { platformMembershipId: out.enrollment.platformMembershipId ?? null },
-        });
-      }
-      if (out.customer?.platformId) {
-        await tx.customer.updateMany({ where: { id: item.customerId, shop: item.shop, platformId: null }, data: { platformId: out.customer.platformId } });
+    if (opts.sideWrites !== false) {
+      for (const { item, out } of kept) {
+        if (item.enrollmentId && out.enrollment && "platformMembershipId" in out.enrollment) {
+          await tx.enrollment.updateMany({
+            where: { id: item.enrollmentId, shop: item.shop },
+            data: { platformMembershipId: out.enrollment.platformMembershipId ?? null },
+          });
+        }
+        if (out.customer?.platformId) {
+          await tx.customer.updateMany({ where: { id: item.customerId, shop: item.shop, platformId: null }, data: { platformId: out.customer.platformId } });
+        }
       }
     }
     for (const shop of new Set(kept.map(({ item }) => item.shop))) {
@@ -92,7 +107,50 @@ export async function recordSuccesses(db: Db, entries: Success[]): Promise<boole
   });
 }
 
-/** Collects successes for a moment and records them together (see recordSuccesses). */
+/** A rule of the data refused the write (unique, foreign key, null, too long): trying again cannot help. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^P20(00|02|03|11|12)$/.test(code);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One success on its own, for when its group's transaction failed. The
+ * platform has already done the work, so the recording is retried — never
+ * the platform call — until the claim's lease nears its end:
+ * - a side write that breaks a rule of the data (say, the remote customer id
+ *   already belongs to another customer here) cannot succeed on retry: the
+ *   item is recorded completed without it, and the attempt row and the log
+ *   say which write was left out and why;
+ * - anything else (the database unreachable) is retried with backoff.
+ */
+export async function recordSuccessAlone(db: Db, entry: Success): Promise<boolean> {
+  for (let n = 0; ; n++) {
+    try {
+      const [held] = await recordSuccesses(db, [entry]);
+      return held ?? false;
+    } catch (error) {
+      // Prisma's message opens with where it was called; the rule it names is on the last line.
+      const message = (error instanceof Error ? error.message : String(error)).trim().split("\n").at(-1)!.trim();
+      if (isDataError(error)) {
+        queueLog("warn", "success_side_write_refused", { shop: entry.item.shop, item: entry.item.id, error: message.slice(0, 500) });
+        const [held] = await recordSuccesses(db, [entry], { sideWrites: false, note: `Completed on the platform; a local write of its answer was refused: ${message}` });
+        return held ?? false;
+      }
+      const wait = Math.min(2_000, 50 * 2 ** n);
+      if (Date.now() + wait > (entry.deadline ?? 0)) throw error;
+      await sleep(wait);
+    }
+  }
+}
+
+/**
+ * Collects successes for a moment and records them together (see
+ * recordSuccesses). If the group's transaction fails, each success is
+ * recorded on its own (recordSuccessAlone), so one item's failing write never
+ * turns another item's remote success into a retry.
+ */
 export class SuccessBatcher {
   private pending: { entry: Success; resolve: (ok: boolean) => void; reject: (e: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -119,15 +177,15 @@ export class SuccessBatcher {
     try {
       const held = await recordSuccesses(this.db, batch.map((b) => b.entry));
       batch.forEach((b, i) => b.resolve(held[i]!));
-    } catch (error) {
-      batch.forEach((b) => b.reject(error));
+    } catch {
+      // The whole transaction rolled back: nothing of it is recorded. Record each alone.
+      await Promise.all(batch.map((b) => recordSuccessAlone(this.db, b.entry).then(b.resolve, b.reject)));
     }
   }
 }
 
 export async function recordSuccess(db: Db, item: QueueItem, out: ProcessorResult, info: AttemptInfo): Promise<boolean> {
-  const [held] = await recordSuccesses(db, [{ item, out, info }]);
-  return held ?? false;
+  return recordSuccessAlone(db, { item, out, info, deadline: Date.now() + 5_000 });
 }
 
 /** A retryable failure: one attempt used; pending again after `delayMs`, or failed when none are left. */
@@ -149,7 +207,10 @@ export async function recordRetry(db: Db, item: QueueItem, delayMs: number, info
     if (count === 0) return false;
     await attemptRow(tx, item, attempts, failed ? "failed" : "retry", info);
     await refreshSyncState(tx, item.shop, [item.enrollmentId]);
-    if (failed) await raiseAlerts(tx, [item]);
+    if (failed) {
+      await promoteNext(tx, [item]);
+      await raiseAlerts(tx, [item]);
+    }
     return true;
   });
   return { recorded, failed: recorded && failed };
@@ -165,6 +226,7 @@ export async function recordFailure(db: Db, item: QueueItem, info: AttemptInfo):
     if (count === 0) return false;
     await attemptRow(tx, item, item.attempts + 1, "failed", info);
     await refreshSyncState(tx, item.shop, [item.enrollmentId]);
+    await promoteNext(tx, [item]);
     await raiseAlerts(tx, [item]);
     return true;
   });

@@ -3,6 +3,7 @@
 // the worker holds an item and a double click executes once. Each changes the
 // items and their enrollments' sync state (refreshSyncState) in one transaction.
 import type { Db } from "../db.server";
+import { promoteNext } from "./claim.server";
 import { wakeWorker } from "./notifier";
 import { lockMember, lockMembers } from "../member-lock.server";
 import { refreshSyncState } from "./sync-state.server";
@@ -65,12 +66,17 @@ export async function discard(db: Db, shop: string, id: string, { by, reason }: 
       where: { id, shop, status: { in: ["pending", "failed"] } },
       data: { status: "cancelled", discardedBy: by, discardReason: reason || "Discarded", lockedBy: null, leaseUntil: null },
     });
-    if (count) await refreshSyncState(tx, shop, [item.enrollmentId]);
+    if (count) {
+      await refreshSyncState(tx, shop, [item.enrollmentId]);
+      // A discarded item no longer holds its member's later items back.
+      await promoteNext(tx, [{ shop, customerId: item.customerId }]);
+    }
     return count;
   });
   if (count === 0) {
     const item = await db.crmSyncQueue.findFirst({ where: { id, shop }, select: { status: true } });
     return { ok: false, reason: item ? `This item is ${item.status} and cannot be discarded.` : "No such sync item." };
   }
+  wakeWorker();
   return { ok: true };
 }

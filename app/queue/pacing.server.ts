@@ -34,6 +34,20 @@ export class SharedPacer {
   }
 
   /**
+   * Shops whose bucket was found empty and has no token yet: a claim leaves
+   * their items where they are rather than take items that could not start.
+   */
+  blockedShops(): string[] {
+    const now = this.now();
+    const shops: string[] = [];
+    for (const [key, until] of this.notBefore) {
+      if (until <= now) this.notBefore.delete(key);
+      else shops.push(key.slice(key.indexOf(":") + 1));
+    }
+    return shops;
+  }
+
+  /**
    * 0: a token was taken, the item may start now. Otherwise nothing was taken,
    * and this many milliseconds pass before the shop has a token again.
    */

@@ -3,7 +3,7 @@
 import type { Db } from "../db.server";
 import { backoffDelay, type BackoffPolicy } from "./backoff";
 import { isSyncError } from "./errors";
-import { recordDeferral, recordFailure, recordRetry, recordSuccess, type AttemptInfo, type Success } from "./finish.server";
+import { recordDeferral, recordFailure, recordRetry, recordSuccessAlone, type AttemptInfo, type Success } from "./finish.server";
 import { queueLog } from "./log.server";
 import { getProcessor } from "./registry";
 import type { QueueItem } from "./types";
@@ -26,13 +26,36 @@ export type RunOptions = {
   onProcessed?: () => void;
   /** The item's shop row, when the caller has it already. */
   shop?: ShopRow | null;
+  /** Epoch ms until which recording a success may be retried (default: the timeout from now). */
+  recordDeadline?: number;
 };
 
-export type RunOutcome = "completed" | "retry" | "failed" | "throttled" | "stale" | "aborted";
+/**
+ * Items running in this process, by id, across every worker and the inline
+ * sync: one process never runs two copies of one item, whatever claims it
+ * holds (a stale copy left in a buffer, a second worker in the same process).
+ */
+const runningHere = new Set<string>();
+
+export type RunOutcome = "completed" | "retry" | "failed" | "throttled" | "stale" | "aborted" | "duplicate";
 
 type ShopRow = { domain: string; crm: string; timezone: string };
 
 export async function runItem(db: Db, item: QueueItem, o: RunOptions): Promise<RunOutcome> {
+  if (runningHere.has(item.id)) {
+    queueLog("warn", "duplicate_run_refused", { shop: item.shop, item: item.id, worker: o.workerId });
+    o.onProcessed?.();
+    return "duplicate";
+  }
+  runningHere.add(item.id);
+  try {
+    return await runOnce(db, item, o);
+  } finally {
+    runningHere.delete(item.id);
+  }
+}
+
+async function runOnce(db: Db, item: QueueItem, o: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date();
   const shopRow =
     o.shop !== undefined ? o.shop : await db.shop.findUnique({ where: { domain: item.shop }, select: { domain: true, crm: true, timezone: true } });
@@ -69,8 +92,8 @@ export async function runItem(db: Db, item: QueueItem, o: RunOptions): Promise<R
     const out = await processor({ db, item, shop, signal, attempt: item.attempts + 1 });
     o.onProcessed?.();
     if (o.signal?.aborted) return done("aborted");
-    const success = { item, out, info: info() };
-    const held = o.recordSuccess ? await o.recordSuccess(success) : await recordSuccess(db, item, out, success.info);
+    const success = { item, out, info: info(), deadline: o.recordDeadline ?? Date.now() + o.timeoutMs };
+    const held = o.recordSuccess ? await o.recordSuccess(success) : await recordSuccessAlone(db, success);
     return done(held ? "completed" : "stale");
   } catch (error) {
     o.onProcessed?.();

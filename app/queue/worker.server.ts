@@ -1,14 +1,32 @@
 // The in-process worker: polls for due items, is woken at once by enqueues in
 // this process, runs up to `concurrency` items at a time, takes back items
 // whose lease expired, paces each shop, and shuts down gracefully.
+//
+// Invariants (docs/decisions/0005-sync-queue.md):
+// - Claim only what can start. A claim asks for the free slots, plus a small
+//   prefetch sized so that every prefetched item starts within `handBackMs`
+//   (measured from how long items take). A claimed item is running, or it is
+//   handed back (pending again, no attempt used) before `handBackMs` passes,
+//   which is well inside its lease; nothing waits in this process while its
+//   lease runs out.
+// - Right before an item starts, its claim is known to be ours: it was claimed
+//   or re-checked in the database (id, fence, still processing, lease not over)
+//   within VERIFY_MS, and by this process's clock its lease has more than the
+//   safety margin left.
+// - The processor's deadline counts from the claim: lease end minus the safety
+//   margin, so a run can never outlive its lease.
+// - One process never runs two copies of one item (run.server.ts keeps the set
+//   of items running in this process, for every worker and the inline sync).
+// - A failed poll backs off (bounded, with jitter) and is logged once per
+//   interval with a count; the loop resumes on its own when the database does.
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Db } from "../db.server";
 import type { BackoffPolicy } from "./backoff";
-import { claimDue, recoverExpiredLeases } from "./claim.server";
+import { claimDue, handBack, recoverExpiredLeases, repairReady, stillHeld } from "./claim.server";
 import { SuccessBatcher, recordRelease } from "./finish.server";
-import { queueLog } from "./log.server";
+import { RepeatLog, queueLog } from "./log.server";
 import { onWake } from "./notifier";
 import type { PaceRates } from "./pacing";
 import { SharedPacer } from "./pacing.server";
@@ -22,7 +40,7 @@ export type WorkerOptions = {
   pollIntervalMs: number;
   leaseMs: number;
   backoff: BackoffPolicy;
-  /** Per-item processor deadline; kept below the lease so a slow call can't outlive it. */
+  /** Per-item processor deadline; never beyond the claim's lease minus the safety margin. */
   processorTimeoutMs?: number;
   /** Most items of one shop claimed per round (fairness). */
   perShop?: number;
@@ -40,6 +58,27 @@ export type WorkerEvents = {
 
 export const DEFAULT_PACE: PaceRates = { shopify: 10, commerce7: 5 };
 
+/** A buffered item's database check older than this is renewed before it starts. */
+const VERIFY_MS = 50;
+/** After a failed poll: wait base·2^(n−1), up to the cap (at least the poll interval), with equal jitter. */
+const ERROR_BACKOFF_BASE_MS = 200;
+const ERROR_BACKOFF_CAP_MS = 5_000;
+
+/** How far back the periodic repair of `ready` looks (claim.server.ts, repairReady). */
+const REPAIR_WINDOW_MS = 5 * 60_000;
+
+type Held = { item: QueueItem; claimedAt: number; leaseEnd: number; verifiedAt: number };
+
+/** Time kept free at the end of a lease: for recording the outcome, and for clocks a little apart. */
+export function leaseSafetyMs(leaseMs: number) {
+  return Math.min(5_000, Math.max(100, Math.floor(leaseMs / 5)));
+}
+
+/** How long a claimed item may wait in a worker's buffer before it is handed back. */
+export function handBackMs(leaseMs: number) {
+  return Math.min(2_000, Math.floor(leaseMs / 4));
+}
+
 export class Worker extends EventEmitter<WorkerEvents> {
   readonly id: string;
   private running = false;
@@ -48,15 +87,22 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly pacer: SharedPacer;
   private readonly pacing: boolean;
   private signal: (() => void) | null = null;
+  private stopSignal: (() => void) | null = null;
   /** Set by a nudge that arrives while the loop is busy, so it is not lost. */
   private woken = false;
-  /** Claimed but not yet started: a claim fetches several items at once. */
-  private readonly buffer: QueueItem[] = [];
+  /** Claimed, not started yet; each is started or handed back within handBackMs. */
+  private buffer: Held[] = [];
   private readonly shops = new Map<string, { row: { domain: string; crm: string; timezone: string } | null; at: number }>();
   private loopDone: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
   private lastPrune = 0;
   private readonly successes: SuccessBatcher;
+  private readonly pollErrors = new RepeatLog("poll_failed");
+  private readonly runErrors = new RepeatLog("run_failed");
+  /** Moving average of how long a processor takes (ms), for the prefetch size. */
+  private runMs: number | null = null;
+  private readonly safetyMs: number;
+  private readonly handBackAfterMs: number;
 
   constructor(private readonly o: WorkerOptions) {
     super();
@@ -64,6 +110,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.pacer = new SharedPacer(o.db, o.paceRates ?? DEFAULT_PACE);
     this.pacing = this.pacer.enabled;
     this.successes = new SuccessBatcher(o.db);
+    this.safetyMs = leaseSafetyMs(o.leaseMs);
+    this.handBackAfterMs = handBackMs(o.leaseMs);
   }
 
   /** Items whose processor is running (the concurrency limit); recording their outcome may lag. */
@@ -89,25 +137,40 @@ export class Worker extends EventEmitter<WorkerEvents> {
     s?.();
   }
 
-  private wait(ms: number) {
+  /** Sleeps `ms`; a nudge ends it early unless `nudgeable` is false (error backoff). stop() always does. */
+  private wait(ms: number, nudgeable = true) {
     return new Promise<void>((resolve) => {
-      if (this.woken) return resolve();
-      const timer = setTimeout(() => {
-        this.signal = null;
-        resolve();
-      }, ms);
-      this.signal = () => {
+      if (!this.claiming || (nudgeable && this.woken)) return resolve();
+      const done = () => {
         clearTimeout(timer);
+        this.signal = null;
+        this.stopSignal = null;
         resolve();
       };
+      const timer = setTimeout(done, ms);
+      if (nudgeable) this.signal = done;
+      this.stopSignal = done;
     });
+  }
+
+  /**
+   * How many items may wait in the buffer: as many as the slots start within
+   * half the hand-back time at the measured pace. Zero until a pace is known,
+   * and zero for a slow platform: then the worker claims only free slots.
+   */
+  private prefetch(): number {
+    if (this.runMs === null) return 0;
+    const startable = Math.floor((this.o.concurrency * (this.handBackAfterMs / 2)) / Math.max(this.runMs, 0.05));
+    return Math.max(0, Math.min(this.o.concurrency * 7, startable));
   }
 
   private async loop() {
     let lastRecovery = 0;
+    let failures = 0;
+    let repaired = false;
     while (this.running && this.claiming) {
       this.woken = false;
-      let claimed = 0;
+      let full = false;
       let pacedMs = Infinity;
       try {
         const now = new Date();
@@ -116,77 +179,120 @@ export class Worker extends EventEmitter<WorkerEvents> {
           for (const item of await recoverExpiredLeases(this.o.db, now)) {
             queueLog("warn", "lease_expired", { shop: item.shop, item: item.id, action: item.actionType, status: item.status });
           }
+          // Heads a race left unmarked: every waiting item once, then recent ones.
+          await repairReady(this.o.db, repaired ? new Date(now.getTime() - REPAIR_WINDOW_MS) : null);
+          repaired = true;
         }
-        // Refill the buffer when it runs low: one claim serves several items.
-        const batch = this.o.concurrency * 8;
-        if (this.buffer.length < this.o.concurrency * 2 && this.claiming) {
+        await this.handBackOverdue(now.getTime());
+        const room = this.o.concurrency - this.active - this.buffer.length + Math.max(0, this.prefetch() - this.buffer.length);
+        if (room > 0 && this.claiming) {
           const items = await claimDue(this.o.db, {
             workerId: this.id,
-            limit: batch - this.buffer.length,
+            limit: room,
             // Paced shops get a few items at a time, so their waiting items never
-            // fill the buffer ahead of other shops'.
-            perShop: this.o.perShop ?? (this.pacing ? this.o.concurrency * 2 : batch),
+            // fill a claim ahead of other shops'; shops known to be out of
+            // tokens are left out of the claim altogether.
+            perShop: this.o.perShop ?? (this.pacing ? this.o.concurrency * 2 : room),
             leaseMs: this.o.leaseMs,
             now,
+            excludeShops: this.pacing ? this.pacer.blockedShops() : [],
           });
-          claimed = items.length;
-          this.buffer.push(...items);
+          const at = now.getTime();
+          for (const item of items) this.buffer.push({ item, claimedAt: at, leaseEnd: at + this.o.leaseMs, verifiedAt: at });
+          full = items.length === room;
         }
-        while (this.buffer.length && this.active < this.o.concurrency) {
-          if (!this.pacing) {
-            this.launch(this.buffer.shift()!);
-            continue;
-          }
-          const next = await this.nextToStart();
-          if (!next.item) {
-            pacedMs = next.waitMs;
-            break;
-          }
-          this.launch(next.item);
-        }
+        pacedMs = await this.startReady();
         await this.maybePrune();
+        failures = 0;
+        this.pollErrors.resolved({ worker: this.id });
       } catch (error) {
-        queueLog("error", "poll_failed", { worker: this.id, error: error instanceof Error ? error.message : String(error) });
+        failures++;
+        this.pollErrors.error(error instanceof Error ? error.message : String(error), { worker: this.id });
+        // Back off; nudges (finished items, enqueues) do not cut it short, so
+        // a database that keeps failing cannot make the loop spin.
+        const ceiling = Math.min(Math.max(ERROR_BACKOFF_CAP_MS, this.o.pollIntervalMs), ERROR_BACKOFF_BASE_MS * 2 ** Math.min(failures - 1, 20));
+        await this.wait(ceiling / 2 + Math.random() * (ceiling / 2), false);
+        continue;
       }
-      // Keep going while there is work and room; otherwise sleep until an
-      // enqueue, a finished item, or the poll interval.
-      if ((claimed === 0 && this.buffer.length === 0) || this.active >= this.o.concurrency) await this.wait(this.o.pollIntervalMs);
-      // Everything claimed belongs to shops waiting for their pace: sleep until the first may go.
+      // Keep going while the claim came back full and there is room; otherwise
+      // sleep until an enqueue, a finished item, the first paced shop's token,
+      // or the poll interval.
+      if (this.active >= this.o.concurrency) await this.wait(this.o.pollIntervalMs);
       else if (pacedMs < Infinity) await this.wait(Math.min(this.o.pollIntervalMs, pacedMs));
+      else if (!full) await this.wait(this.o.pollIntervalMs);
     }
-    // Claimed but never started: hand back at once (no attempt used).
-    for (const item of this.buffer.splice(0)) {
-      await recordRelease(this.o.db, item, { workerId: this.id, startedAt: new Date(), durationMs: 0, error: "released at shutdown" });
+    // Claimed but never started: hand back at once (never attempted, so no attempt row).
+    const left = this.buffer.splice(0);
+    if (left.length) await handBack(this.o.db, this.id, left.map((h) => h.item)).catch((error) => this.pollErrors.error(String(error), { worker: this.id }));
+  }
+
+  /** Buffered items that could not start in time go back to pending, in one statement. */
+  private async handBackOverdue(now: number) {
+    const overdue = this.buffer.filter((h) => now - h.claimedAt >= this.handBackAfterMs);
+    if (!overdue.length) return;
+    this.buffer = this.buffer.filter((h) => now - h.claimedAt < this.handBackAfterMs);
+    await handBack(this.o.db, this.id, overdue.map((h) => h.item));
+  }
+
+  /** Re-checks in the database that every buffered item whose check is older than VERIFY_MS is still ours. */
+  private async verifyBuffer(now: number) {
+    const stale = this.buffer.filter((h) => now - h.verifiedAt > VERIFY_MS);
+    if (!stale.length) return;
+    const held = await stillHeld(this.o.db, this.id, stale.map((h) => h.item), new Date(now));
+    for (const h of stale) {
+      if (held.has(h.item.id)) h.verifiedAt = now;
+      else queueLog("warn", "claim_lost", { worker: this.id, item: h.item.id, shop: h.item.shop });
     }
+    this.buffer = this.buffer.filter((h) => h.verifiedAt === now || !stale.includes(h));
   }
 
   /**
-   * The first buffered item whose shop has a pace token (taken now), in claim
-   * order; items of a shop that must wait stay buffered, and other shops go
-   * first. No item is started, or holds a worker, while its shop waits.
+   * Starts buffered items while there are free slots, in claim order; with
+   * pacing, the first item whose shop has a token (taken now) goes, items of a
+   * shop that must wait stay buffered, and other shops go first. Returns how
+   * long until the first paced shop has a token (Infinity: none waits).
    */
-  private async nextToStart(): Promise<{ item: QueueItem | null; waitMs: number }> {
+  private async startReady(): Promise<number> {
     let soonest = Infinity;
     const waiting = new Set<string>();
-    for (let i = 0; i < this.buffer.length; i++) {
-      const item = this.buffer[i]!;
-      if (waiting.has(item.shop)) continue;
-      const shop = await this.shopRow(item.shop);
-      const waitMs = await this.pacer.tryTake(item.shop, shop?.crm ?? "shopify");
-      if (waitMs === 0) {
+    let i = 0;
+    while (i < this.buffer.length && this.active < this.o.concurrency) {
+      const now = Date.now();
+      await this.verifyBuffer(now);
+      const h = this.buffer[i];
+      if (!h) break;
+      if (h.leaseEnd - this.safetyMs - now < this.o.leaseMs / 2) {
+        // Too little of the lease left to start it (the machine stalled): hand it back.
         this.buffer.splice(i, 1);
-        return { item, waitMs: 0 };
+        await handBack(this.o.db, this.id, [h.item]);
+        continue;
       }
-      waiting.add(item.shop);
-      soonest = Math.min(soonest, waitMs);
+      if (this.pacing) {
+        if (waiting.has(h.item.shop)) {
+          i++;
+          continue;
+        }
+        const shop = await this.shopRow(h.item.shop);
+        const waitMs = await this.pacer.tryTake(h.item.shop, shop?.crm ?? "shopify");
+        if (waitMs > 0) {
+          waiting.add(h.item.shop);
+          soonest = Math.min(soonest, waitMs);
+          i++;
+          continue;
+        }
+      }
+      this.buffer.splice(i, 1);
+      this.launch(h);
     }
-    return { item: null, waitMs: soonest };
+    return soonest;
   }
 
-  private launch(item: QueueItem) {
+  private launch(h: Held) {
+    const { item } = h;
     const abort = new AbortController();
     this.active++;
     let slotFreed = false;
+    const startedAt = performance.now();
     // The slot frees when the processor returns; recording the outcome (group
     // commit) overlaps with the next items. `inflight` still tracks the item
     // until its outcome is recorded, for shutdown.
@@ -194,8 +300,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (slotFreed) return;
       slotFreed = true;
       this.active--;
+      const took = performance.now() - startedAt;
+      this.runMs = this.runMs === null ? took : this.runMs * 0.8 + took * 0.2;
       this.nudge();
     };
+    // The deadline counts from the claim, not from now.
+    const budget = h.leaseEnd - this.safetyMs - Date.now();
     const promise = (async () => {
       const shop = await this.shopRow(item.shop);
       const outcome = await runItem(this.o.db, item, {
@@ -204,7 +314,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
         onProcessed: freeSlot,
         workerId: this.id,
         backoff: this.o.backoff,
-        timeoutMs: this.o.processorTimeoutMs ?? Math.max(1000, this.o.leaseMs - 5000),
+        timeoutMs: Math.max(1, Math.min(this.o.processorTimeoutMs ?? Infinity, budget)),
+        recordDeadline: h.leaseEnd - Math.floor(this.safetyMs / 2),
         random: this.o.random,
         signal: abort.signal,
         onPermanentFailure: (i, reason) => {
@@ -217,7 +328,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       }
       this.emit("outcome", item, outcome);
     })()
-      .catch((error) => queueLog("error", "run_failed", { item: item.id, error: error instanceof Error ? error.message : String(error) }))
+      .then(() => this.runErrors.resolved({ worker: this.id }))
+      .catch((error) => this.runErrors.error(error instanceof Error ? error.message : String(error), { worker: this.id, item: item.id }))
       .finally(() => {
         freeSlot();
         this.inflight.delete(item.id);
@@ -252,6 +364,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.claiming = false;
     this.unsubscribe?.();
     this.nudge();
+    this.stopSignal?.();
     await this.loopDone;
     const all = () => Promise.all([...this.inflight.values()].map((f) => f.promise));
     const timedOut = await Promise.race([all().then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), deadlineMs))]);
