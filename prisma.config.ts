@@ -5,9 +5,9 @@
 // The provider follows DATABASE_URL exactly as app/db.server.ts does:
 // unset or `file:` → SQLite (libsql), `postgres://` / `postgresql://` → PostgreSQL.
 import { defineConfig } from "prisma/config";
-import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { CliPrismaPg } from "./prisma/pg-cli-adapter";
 import { DEFAULT_SQLITE_URL, providerFor } from "./prisma/provider.mjs";
+import { sqliteAdapter } from "./prisma/sqlite-adapter";
 
 const url = process.env.DATABASE_URL || DEFAULT_SQLITE_URL;
 const provider = providerFor(url);
@@ -22,6 +22,6 @@ export default defineConfig({
       ? // A short idle timeout lets the CLI exit as soon as it is done instead of
       // waiting out pg.Pool's default 10 s.
       new CliPrismaPg({ connectionString: url, idleTimeoutMillis: 50 })
-      : new PrismaLibSQL({ url });
+      : sqliteAdapter(url);
   },
 });

@@ -1,6 +1,7 @@
 // The one Prisma client of this process, on the database DATABASE_URL names.
 //
-// SQLite goes through @prisma/adapter-libsql and PostgreSQL through
+// SQLite goes through @prisma/adapter-libsql (WAL, busy timeout: see
+// prisma/sqlite-adapter.ts) and PostgreSQL through
 // @prisma/adapter-pg; both run Prisma's JS query compiler, so no engine binary
 // is needed (docs/decisions/0002-prisma-js-engine-and-adapters.md). Both
 // providers' clients are generated side by side from one model
@@ -9,11 +10,11 @@
 //
 // The client is kept on globalThis so Vite's module reloads in development reuse
 // one connection pool instead of opening a new one per edit.
-import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as PostgresClient } from "#prisma/postgresql";
 import { PrismaClient as SqliteClient } from "#prisma/sqlite";
 import { providerFor } from "../prisma/provider.mjs";
+import { isSqliteBusy, sqliteAdapter } from "../prisma/sqlite-adapter";
 import { env } from "./env.server";
 
 export type { Prisma } from "#prisma/sqlite";
@@ -63,7 +64,7 @@ export function createPrismaClient(url: string = env.DATABASE_URL, opts: { poolS
     const adapter = wrap(new PrismaPg({ connectionString: url, max: opts.poolSize ?? 10 }));
     return new PostgresClient({ adapter }) as unknown as Db;
   }
-  return new SqliteClient({ adapter: wrap(new PrismaLibSQL({ url })) });
+  return new SqliteClient({ adapter: wrap(sqliteAdapter(url)) });
 }
 
 export function providerOf(url: string = env.DATABASE_URL): DbProvider {
@@ -89,3 +90,38 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 export default prisma;
+
+// Prisma's codes for "the database could not serve this now": unreachable,
+// timed out (SQLite's SQLITE_BUSY arrives as P1008), connection closed, pool
+// exhausted, transaction API timeouts, write conflicts and deadlocks.
+const UNAVAILABLE_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024", "P2028", "P2034"]);
+const UNAVAILABLE_KINDS = new Set(["DatabaseNotReachable", "SocketTimeout", "ConnectionClosed", "TooManyConnections", "TransactionWriteConflict"]);
+// Node's network errors and PostgreSQL's "come back later" SQLSTATEs.
+const UNAVAILABLE_SYSTEM = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03", "53300", "40001", "40P01"]);
+
+/**
+ * The database is busy or unreachable for a moment (another process holds
+ * SQLite's write lock, PostgreSQL restarts): the request should answer 503
+ * and the next one may well succeed. Never true for a bad query or bad data.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; e && typeof e === "object" && depth < 6; depth++) {
+    const x = e as { code?: unknown; name?: unknown; kind?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } }; cause?: unknown };
+    if (typeof x.code === "string" && (UNAVAILABLE_CODES.has(x.code) || UNAVAILABLE_SYSTEM.has(x.code))) return true;
+    if (x.name === "PrismaClientInitializationError" || isSqliteBusy(x)) return true;
+    if (typeof x.kind === "string" && UNAVAILABLE_KINDS.has(x.kind)) return true;
+    const kind = x.meta?.driverAdapterError?.cause?.kind;
+    if (typeof kind === "string" && UNAVAILABLE_KINDS.has(kind)) return true;
+    e = x.cause;
+  }
+  return false;
+}
+
+/** What a request gets while the database is unavailable: short, and retryable. */
+export function databaseUnavailableResponse(): Response {
+  return new Response("The database is busy. Try again in a moment.", {
+    status: 503,
+    headers: { "Content-Type": "text/plain; charset=utf-8", "Retry-After": "1", "Cache-Control": "no-store" },
+  });
+}

@@ -1,11 +1,13 @@
 import { PassThrough } from "node:stream";
-import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/node";
+import { createReadableStreamFromReadable, type EntryContext, type HandleDataRequestFunction, type HandleErrorFunction } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { addDocumentResponseHeaders } from "./shopify.server";
 import { startBackgroundWork } from "./boot.server";
+import { databaseUnavailableResponse, isDatabaseUnavailable } from "./db.server";
 import { env } from "./env.server";
+import { log } from "./log.server";
 
 export const streamTimeout = 5000;
 
@@ -13,12 +15,33 @@ export const streamTimeout = 5000;
 // so this is where the queue worker and periodic jobs start, once per process.
 startBackgroundWork();
 
+// Requests whose loader or action met an unavailable database (SQLite locked
+// by another process, PostgreSQL unreachable). Remix reports every such error
+// to handleError first; the response is then replaced by a short 503, for
+// documents (handleRequest) and data requests (handleDataRequest) alike, so a
+// busy database is never a 500. Resource routes answer for themselves
+// (webhooks.server.ts, health).
+const unavailable = new WeakSet<Request>();
+
+export const handleError: HandleErrorFunction = (error, { request }) => {
+  if (isDatabaseUnavailable(error)) {
+    unavailable.add(request);
+    log("app", "warn", "database_unavailable", { path: new URL(request.url).pathname, error: error instanceof Error ? error.message.split("\n").pop() : String(error) });
+    return;
+  }
+  if (!request.signal.aborted) console.error(error);
+};
+
+export const handleDataRequest: HandleDataRequestFunction = (response, { request }) =>
+  unavailable.has(request) ? databaseUnavailableResponse() : response;
+
 export default async function handleRequest(
   request: Request,
   responseStatusCode: number,
   responseHeaders: Headers,
   remixContext: EntryContext,
 ) {
+  if (unavailable.has(request)) return databaseUnavailableResponse();
   addDocumentResponseHeaders(request, responseHeaders);
   if (env.SANDBOX_FRAME_ORIGIN) allowSandboxFrame(responseHeaders, env.SANDBOX_FRAME_ORIGIN);
   const callbackName = isbot(request.headers.get("user-agent") ?? "") ? "onAllReady" : "onShellReady";
