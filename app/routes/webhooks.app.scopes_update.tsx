@@ -1,12 +1,11 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
-import prisma from "~/db.server";
-import { authenticate } from "~/shopify.server";
+import { webhookAction } from "~/webhooks.server";
 
-export const action = async ({ request }: ActionFunctionArgs) => {
-  const { payload, session } = await authenticate.webhook(request);
-  const current = (payload as { current?: string[] }).current;
-  if (session && Array.isArray(current)) {
-    await prisma.session.update({ where: { id: session.id }, data: { scope: current.toString() } });
+// app/scopes_update: the offline session keeps the scopes the merchant granted.
+export const action = webhookAction("scopes_updated", async ({ db, payload, sessionId }) => {
+  const current = payload.current;
+  if (sessionId && Array.isArray(current)) {
+    await db.session.update({ where: { id: sessionId }, data: { scope: current.map(String).join(",") } });
+    return { scopes: current.length };
   }
-  return new Response();
-};
+  return { scopes: null };
+});

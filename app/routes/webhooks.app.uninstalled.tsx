@@ -1,10 +1,9 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
-import prisma from "~/db.server";
 import { uninstallShop } from "~/domain/shops.server";
-import { authenticate } from "~/shopify.server";
+import { webhookAction } from "~/webhooks.server";
 
-export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop } = await authenticate.webhook(request);
-  await uninstallShop(prisma, shop);
-  return new Response();
-};
+// app/uninstalled: the shop's lifecycle ends (domain/shops.server.ts). A
+// redelivery after the session is gone is acknowledged by the wrapper.
+export const action = webhookAction("app_uninstalled", async ({ db, shop }) => {
+  await uninstallShop(db, shop);
+  return { uninstalled: true };
+});

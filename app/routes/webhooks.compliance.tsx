@@ -1,36 +1,27 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
-import { ZodError } from "zod";
-import prisma from "~/db.server";
 import { redactCustomer, redactShop, requestCustomerData } from "~/domain/privacy.server";
-import { log } from "~/log.server";
-import { authenticate } from "~/shopify.server";
+import { webhookAction } from "~/webhooks.server";
 
 // The three mandatory privacy topics (shopify.app.toml `compliance_topics`).
-// authenticate.webhook answers 401 to a bad HMAC. Logs carry counts and
+// Erasure runs even when the shop has uninstalled (shop/redact comes 48 h
+// after); a data request for a shop that is not installed has nobody to email
+// and is acknowledged without recording anything. Logs carry counts and
 // outcomes only, never the customer's data.
-export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, topic, payload, webhookId } = await authenticate.webhook(request);
-  try {
+const ERASING = new Set(["CUSTOMERS_REDACT", "SHOP_REDACT"]);
+
+export const action = webhookAction(
+  "privacy",
+  async ({ db, shop, topic, payload }) => {
     switch (topic) {
-      case "CUSTOMERS_DATA_REQUEST": {
-        const result = await requestCustomerData(prisma, shop, payload);
-        log("privacy", "info", "customer_data_request", { shop, webhookId, ...result });
-        return Response.json(result);
-      }
-      case "CUSTOMERS_REDACT": {
-        const result = await redactCustomer(prisma, shop, payload);
-        log("privacy", "info", "customer_redacted", { shop, webhookId, ...result });
-        return Response.json(result);
-      }
+      case "CUSTOMERS_DATA_REQUEST":
+        return requestCustomerData(db, shop, payload);
+      case "CUSTOMERS_REDACT":
+        return redactCustomer(db, shop, payload);
       case "SHOP_REDACT":
-        await redactShop(prisma, shop);
-        log("privacy", "info", "shop_redacted", { shop, webhookId });
-        return Response.json({ erased: true });
+        await redactShop(db, shop);
+        return { erased: true };
       default:
         return Response.json({ error: `Unexpected topic ${topic}` }, { status: 400 });
     }
-  } catch (error) {
-    if (error instanceof ZodError) return Response.json({ error: error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") }, { status: 400 });
-    throw error;
-  }
-};
+  },
+  { runWhenNotInstalled: (topic) => ERASING.has(topic) },
+);

@@ -2,4 +2,4 @@ import { recordCancellationWebhook } from "~/domain/orders.server";
 import { webhookAction } from "~/webhooks.server";
 
 // orders/cancelled: the whole order stops counting as spend (never a downgrade).
-export const action = webhookAction("order_cancelled", recordCancellationWebhook);
+export const action = webhookAction("order_cancelled", ({ db, shop, payload }) => recordCancellationWebhook(db, shop, payload));

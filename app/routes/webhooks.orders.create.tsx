@@ -3,4 +3,4 @@ import { webhookAction } from "~/webhooks.server";
 
 // orders/create: spend, renewals and upgrades (ADR 0007); a duplicate delivery
 // is a 200 that changes nothing.
-export const action = webhookAction("order_recorded", recordOrderWebhook);
+export const action = webhookAction("order_recorded", ({ db, shop, payload }) => recordOrderWebhook(db, shop, payload));

@@ -3,4 +3,4 @@ import { webhookAction } from "~/webhooks.server";
 
 // refunds/create: the refunded lines stop counting as spend (never a downgrade).
 // Recorded once per refund; a refund that arrives before its order still counts.
-export const action = webhookAction("refund_recorded", recordRefundWebhook);
+export const action = webhookAction("refund_recorded", ({ db, shop, payload }) => recordRefundWebhook(db, shop, payload));
