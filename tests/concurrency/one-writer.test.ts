@@ -28,6 +28,7 @@ beforeAll(async () => {
     dates: await import("~/domain/dates"),
   };
   await app.prisma.shop.create({ data: { domain: SHOP } });
+  await app.auth.storeOfflineSession(SHOP); // webhooks for a shop that is not installed are ignored
   const tier = (handle: string, rank: number, threshold: number) =>
     app.prisma.tier.create({ data: { shop: SHOP, name: handle, handle, rank, annualThresholdCents: threshold, initialPurchaseCents: threshold / 12, durationMonths: 12 } });
   silver = (await tier("silver", 1, 60_000)).id;
