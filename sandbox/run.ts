@@ -201,7 +201,7 @@ App: ${sandbox.appUrl}   Fake Shopify Admin: ${sandbox.fakes.shopify.url}   Fake
 SMTP: ${sandbox.fakes.smtp.url} (faults and messages over HTTP: ${sandbox.fakes.smtp.controlUrl})
 Inject faults (a POST replaces the fault in force; "add": true appends; DELETE clears):
   curl -X POST ${sandbox.fakes.commerce7.url}/__fake/faults -d '{"mode":"down"}'
-  curl -X POST ${sandbox.fakes.shopify.url}/__fake/faults -d '{"mode":"ghost","match":"ClubCustomerCreate","times":1}'
+  curl -X POST ${sandbox.fakes.shopify.url}/__fake/faults -d '{"mode":"ghost","match":"ClubCustomerSet","times":1}'
   curl -X POST ${sandbox.fakes.smtp.controlUrl}/__fake/faults -d '{"mode":"down"}'
 Simulate checkouts with the "Sandbox" panel beside the app; alert emails: ${base}/sandbox/mail
 Press Ctrl-C to stop.`);

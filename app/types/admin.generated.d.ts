@@ -19,15 +19,16 @@ export type ClubCustomerSearchQuery = { customers: { nodes: Array<(
       & { defaultEmailAddress?: AdminTypes.Maybe<Pick<AdminTypes.CustomerEmailAddress, 'emailAddress'>> }
     )> } };
 
-export type ClubCustomerCreateMutationVariables = AdminTypes.Exact<{
-  input: AdminTypes.CustomerInput;
+export type ClubCustomerSetMutationVariables = AdminTypes.Exact<{
+  identifier?: AdminTypes.InputMaybe<AdminTypes.CustomerSetIdentifiers>;
+  input: AdminTypes.CustomerSetInput;
 }>;
 
 
-export type ClubCustomerCreateMutation = { customerCreate?: AdminTypes.Maybe<{ customer?: AdminTypes.Maybe<(
+export type ClubCustomerSetMutation = { customerSet?: AdminTypes.Maybe<{ customer?: AdminTypes.Maybe<(
       Pick<AdminTypes.Customer, 'id' | 'firstName' | 'lastName' | 'tags'>
       & { defaultEmailAddress?: AdminTypes.Maybe<Pick<AdminTypes.CustomerEmailAddress, 'emailAddress'>> }
-    )>, userErrors: Array<Pick<AdminTypes.UserError, 'field' | 'message'>> }> };
+    )>, userErrors: Array<Pick<AdminTypes.CustomerSetUserError, 'field' | 'message' | 'code'>> }> };
 
 export type ClubMemberStateQueryVariables = AdminTypes.Exact<{
   id: AdminTypes.Scalars['ID']['input'];
@@ -111,7 +112,7 @@ interface GeneratedQueryTypes {
 }
 
 interface GeneratedMutationTypes {
-  "#graphql\n  mutation ClubCustomerCreate($input: CustomerInput!) {\n    customerCreate(input: $input) {\n      customer { id firstName lastName defaultEmailAddress { emailAddress } tags }\n      userErrors { field message }\n    }\n  }\n": {return: ClubCustomerCreateMutation, variables: ClubCustomerCreateMutationVariables},
+  "#graphql\n  mutation ClubCustomerSet($identifier: CustomerSetIdentifiers, $input: CustomerSetInput!) {\n    customerSet(identifier: $identifier, input: $input) {\n      customer { id firstName lastName defaultEmailAddress { emailAddress } tags }\n      userErrors { field message code }\n    }\n  }\n": {return: ClubCustomerSetMutation, variables: ClubCustomerSetMutationVariables},
   "#graphql\n  mutation ClubMetafieldsSet($metafields: [MetafieldsSetInput!]!) {\n    metafieldsSet(metafields: $metafields) {\n      metafields { id key namespace compareDigest }\n      userErrors { field message code }\n    }\n  }\n": {return: ClubMetafieldsSetMutation, variables: ClubMetafieldsSetMutationVariables},
   "#graphql\n  mutation ClubMetafieldsDelete($metafields: [MetafieldIdentifierInput!]!) {\n    metafieldsDelete(metafields: $metafields) {\n      deletedMetafields { key namespace ownerId }\n      userErrors { field message }\n    }\n  }\n": {return: ClubMetafieldsDeleteMutation, variables: ClubMetafieldsDeleteMutationVariables},
   "#graphql\n  mutation ClubTagsAdd($id: ID!, $tags: [String!]!) {\n    tagsAdd(id: $id, tags: $tags) {\n      node { id }\n      userErrors { field message }\n    }\n  }\n": {return: ClubTagsAddMutation, variables: ClubTagsAddMutationVariables},

@@ -3,9 +3,13 @@
 // percentage lives in that discount's `$app:tiers` metafield, so adding or
 // changing a tier never needs a second discount.
 //
-// Lookup order: the id we stored → a discount with our title → create it.
-// Creating is the only non-idempotent step, and the title lookup before it
-// makes a retry find what an interrupted earlier try created.
+// Lookup order: the id we stored → the discount carrying our stable key →
+// create it. The key is the `club-tiers` tag, confirmed by the `$app:tiers`
+// metafield (a namespace only this app can write), never the title, which a
+// merchant may rename. Creating is the only non-idempotent step; the lookup
+// before it makes a retry find what an earlier try created whose reply was
+// lost. (The search index lags behind writes by seconds; the queue's first
+// retry comes 30 s later.)
 import { SyncError } from "../../queue/errors";
 import { assertNoUserErrors, payloadOf, type ShopifyAdmin } from "./admin.server";
 import type { AdminData } from "./admin-operations";
@@ -24,7 +28,7 @@ import {
 /** What the discount function reads from `$app:tiers`. */
 export type TiersConfig = { tiers: Record<string, { percentage: number; title: string }> };
 
-/** The discount as both lookups select it (by id, and each node of the title search). */
+/** The discount as both lookups select it (by id, and each node of the tag search). */
 type DiscountNode = NonNullable<AdminData<typeof DISCOUNT_NODE_QUERY>["discountNode"]>;
 
 export function tiersConfigJson(config: TiersConfig): string {
@@ -41,12 +45,9 @@ async function findDiscount(admin: ShopifyAdmin, storedId: string | null, signal
     const byId = await admin.request(DISCOUNT_NODE_QUERY, { id: storedId }, { signal });
     if (byId.discountNode) return byId.discountNode;
   }
-  const byTitle = await admin.request(
-    DISCOUNT_NODES_QUERY,
-    { query: `title:"${DISCOUNT_TITLE}"` },
-    { signal },
-  );
-  return byTitle.discountNodes.nodes.find((n) => n.discount.__typename === "DiscountAutomaticApp" && n.discount.title === DISCOUNT_TITLE) ?? null;
+  const byKey = await admin.request(DISCOUNT_NODES_QUERY, { query: `tag:${DISCOUNT_TAG}` }, { signal });
+  const ours = byKey.discountNodes.nodes.filter((n) => n.discount.__typename === "DiscountAutomaticApp");
+  return ours.find((n) => n.metafield !== null) ?? ours[0] ?? null;
 }
 
 /** Makes sure the discount exists and carries `config`; returns its DiscountNode id. */

@@ -37,11 +37,16 @@ export const CUSTOMER_SEARCH_QUERY = `#graphql
   }
 `;
 
-export const CUSTOMER_CREATE_MUTATION = `#graphql
-  mutation ClubCustomerCreate($input: CustomerInput!) {
-    customerCreate(input: $input) {
+/**
+ * Create-or-update by the unique email (2026-10): the upsert a retry needs. A
+ * create whose reply was lost, retried, updates the customer it made instead
+ * of failing with "email has already been taken", even before search shows it.
+ */
+export const CUSTOMER_SET_MUTATION = `#graphql
+  mutation ClubCustomerSet($identifier: CustomerSetIdentifiers, $input: CustomerSetInput!) {
+    customerSet(identifier: $identifier, input: $input) {
       customer { id firstName lastName defaultEmailAddress { emailAddress } tags }
-      userErrors { field message }
+      userErrors { field message code }
     }
   }
 `;
@@ -134,7 +139,7 @@ export const DISCOUNT_CREATE_MUTATION = `#graphql
 export const ALL_OPERATIONS = {
   SHOP_QUERY,
   CUSTOMER_SEARCH_QUERY,
-  CUSTOMER_CREATE_MUTATION,
+  CUSTOMER_SET_MUTATION,
   MEMBER_STATE_QUERY,
   METAFIELDS_SET_MUTATION,
   METAFIELDS_DELETE_MUTATION,
