@@ -1,6 +1,6 @@
 // The SQLite driver adapter for the app, the CLIs (prisma.config.ts) and the
 // tests alike: @prisma/adapter-libsql, made to cope with other processes
-// opening the same file (docs/decisions/0010-sqlite-shared-with-other-processes.md).
+// opening the same file (docs/decisions/0012-sqlite-shared-with-other-processes.md).
 //
 // - WAL journal: readers (a `sqlite3` shell, a backup tool) never block our
 //   writes, and our writes never block them. The mode is stored in the file.
