@@ -9,6 +9,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ADMIN_API_VERSION } from "../../app/integrations/shopify/api-version";
 import { runPrisma } from "../../scripts/db.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -91,7 +92,7 @@ describe("SQLite shared with other processes", () => {
           "X-Shopify-Topic": "orders/create",
           "X-Shopify-Hmac-Sha256": createHmac("sha256", SECRET).update(raw).digest("base64"),
           "X-Shopify-Shop-Domain": SHOP,
-          "X-Shopify-API-Version": "2026-10",
+          "X-Shopify-API-Version": ADMIN_API_VERSION,
           "X-Shopify-Webhook-Id": randomUUID(),
           "X-Shopify-Event-Id": randomUUID(),
           "X-Shopify-Triggered-At": new Date().toISOString(),

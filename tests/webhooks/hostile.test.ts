@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Prisma } from "#prisma/sqlite";
 import prisma from "~/db.server";
 import { env } from "~/env.server";
+import { ADMIN_API_VERSION } from "~/integrations/shopify/api-version";
 import { storeOfflineSession } from "../support/auth";
 
 const INSTALLED = "hostile-installed.myshopify.com";
@@ -51,7 +52,7 @@ function signed(topic: string, shop: string, raw: string): Request {
       "X-Shopify-Topic": topic,
       "X-Shopify-Hmac-Sha256": getHmac(raw, env.SHOPIFY_API_SECRET),
       "X-Shopify-Shop-Domain": shop,
-      "X-Shopify-API-Version": "2026-10",
+      "X-Shopify-API-Version": ADMIN_API_VERSION,
       "X-Shopify-Webhook-Id": randomUUID(),
       "X-Shopify-Event-Id": randomUUID(),
       "X-Shopify-Triggered-At": new Date().toISOString(),

@@ -38,7 +38,7 @@ export const CUSTOMER_SEARCH_QUERY = `#graphql
 `;
 
 /**
- * Create-or-update by the unique email (2026-10): the upsert a retry needs. A
+ * Create-or-update by the unique email: the upsert a retry needs. A
  * create whose reply was lost, retried, updates the customer it made instead
  * of failing with "email has already been taken", even before search shows it.
  */
