@@ -8,6 +8,7 @@ import prisma from "./db.server";
 import { env } from "./env.server";
 import { expireLapsedMemberships } from "./domain/expiry.server";
 import { registerPlatformProcessors } from "./integrations/processors.server";
+import { migrateLegacyTokens } from "./integrations/shopify/token-migration.server";
 import { PeriodicJob } from "./jobs.server";
 import { queueLog } from "./queue/log.server";
 import { Worker } from "./queue/worker.server";
@@ -15,6 +16,7 @@ import { Worker } from "./queue/worker.server";
 declare global {
   var __clubTiersWorker: Worker | undefined;
   var __clubTiersExpiry: PeriodicJob | undefined;
+  var __clubTiersTokenMigration: PeriodicJob | undefined;
 }
 
 export function startBackgroundWork() {
@@ -41,9 +43,20 @@ export function startBackgroundWork() {
   globalThis.__clubTiersExpiry = expiry;
   expiry?.start();
 
+  // Non-expiring Shopify tokens are migrated at boot, then hourly (ADR 0009);
+  // safe in every instance at once (per-shop lease, re-read under it).
+  const tokenMigration =
+    env.SHOPIFY_TOKEN_MIGRATION_INTERVAL_MS > 0
+      ? new PeriodicJob("shopify_token_migration", env.SHOPIFY_TOKEN_MIGRATION_INTERVAL_MS, () =>
+          migrateLegacyTokens(prisma, { paceMs: env.SHOPIFY_TOKEN_MIGRATION_PACE_MS }),
+        )
+      : undefined;
+  globalThis.__clubTiersTokenMigration = tokenMigration;
+  tokenMigration?.start();
+
   const shutdown = (signal: NodeJS.Signals) => {
     queueLog("info", "worker_stopping", { worker: worker.id, signal });
-    const stopped = Promise.all([worker.stop({ deadlineMs: 10_000 }), expiry?.stop()]);
+    const stopped = Promise.all([worker.stop({ deadlineMs: 10_000 }), expiry?.stop(), tokenMigration?.stop()]);
     void stopped.finally(() => process.exit(0));
   };
   process.once("SIGTERM", shutdown);

@@ -41,6 +41,15 @@ export const envSchema = z.object({
     .refine((k) => Buffer.from(k, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)"),
   /** Sandbox and tests only: where Admin GraphQL goes instead of https://<shop>. */
   SHOPIFY_ADMIN_ORIGIN: z.url().optional(),
+  /**
+   * How long before an expiring offline token's end the worker refreshes it.
+   * Shopify's tokens last 60 min; the library's own margin is 5 min.
+   */
+  SHOPIFY_TOKEN_REFRESH_MARGIN_MS: int(300_000, 0, 3_000_000),
+  /** How often non-expiring offline tokens are migrated (at boot, then this often); 0 turns it off. */
+  SHOPIFY_TOKEN_MIGRATION_INTERVAL_MS: int(3_600_000, 0, 86_400_000),
+  /** The pause between two shops' token migrations, so a fleet is migrated gently. */
+  SHOPIFY_TOKEN_MIGRATION_PACE_MS: int(500, 0, 60_000),
   /** Sandbox only: a stand-in for App Bridge's CDN script (npm run sandbox serves one). */
   APP_BRIDGE_URL: z.url().optional(),
   /** Sandbox only: the local page that frames the app the way Shopify Admin does. */

@@ -1,5 +1,6 @@
-// The app's single shopifyApp(): embedded, token-exchange auth, sessions in our
-// database (access tokens encrypted at rest).
+// The app's single shopifyApp(): embedded, token-exchange auth, expiring
+// offline tokens (ADR 0009), sessions in our database (both tokens encrypted at
+// rest).
 import "@shopify/shopify-app-remix/adapters/node";
 import { ApiVersion, AppDistribution, LogSeverity, shopifyApp } from "@shopify/shopify-app-remix/server";
 import prisma from "./db.server";
@@ -7,6 +8,9 @@ import { env } from "./env.server";
 import { EncryptedSessionStorage } from "./sessions.server";
 import { recordInstall } from "./domain/shops.server";
 import { ADMIN_API_VERSION } from "./integrations/shopify/api-version";
+// Imported for its side effect as well: the library's own token requests follow
+// SHOPIFY_ADMIN_ORIGIN in the sandbox and tests (see that module).
+import { resumeAfterReconnect } from "./integrations/shopify/session.server";
 
 // The one API version (api-version.ts; `satisfies` there keeps it a value of ApiVersion).
 export const API_VERSION = ADMIN_API_VERSION as ApiVersion;
@@ -20,16 +24,18 @@ const shopify = shopifyApp({
   authPathPrefix: "/auth",
   sessionStorage: new EncryptedSessionStorage(prisma),
   distribution: AppDistribution.AppStore,
-  future: { unstable_newEmbeddedAuthStrategy: true },
+  future: { unstable_newEmbeddedAuthStrategy: true, expiringOfflineAccessTokens: true },
   logger: {
     level: { debug: LogSeverity.Debug, info: LogSeverity.Info, warn: LogSeverity.Warning, error: LogSeverity.Error, silent: LogSeverity.Error }[
       env.LOG_LEVEL
     ],
   },
   hooks: {
-    // Runs after token exchange creates or refreshes the offline session.
+    // Runs after token exchange stores a new offline session: the shop is
+    // installed, and items that failed for want of one run again.
     afterAuth: async ({ session }) => {
       await recordInstall(prisma, session.shop);
+      await resumeAfterReconnect(prisma, session.shop);
     },
   },
   ...(env.SHOP_CUSTOM_DOMAIN ? { customShopDomains: [env.SHOP_CUSTOM_DOMAIN] } : {}),

@@ -46,6 +46,11 @@ export async function uninstallShop(db: Db, domain: string) {
   });
 }
 
+/** The outcome of migrating the shop's Shopify token: null clears a past failure. */
+export async function setTokenMigrationResult(db: Db | Tx, domain: string, error: string | null) {
+  await db.shop.updateMany({ where: { domain }, data: { tokenMigrationError: error, tokenMigrationFailedAt: error ? new Date() : null } });
+}
+
 export async function getShop(db: Db | Tx, domain: string) {
   return db.shop.findUnique({ where: { domain } });
 }

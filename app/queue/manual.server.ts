@@ -34,16 +34,24 @@ export async function retryNow(db: Db, shop: string, id: string): Promise<Manual
   return { ok: true };
 }
 
-/** Every failed item of the shop back to pending, in batches. Returns how many. */
-export async function retryAllFailed(db: Db, shop: string, { batchSize = 200 }: { batchSize?: number } = {}): Promise<number> {
+/**
+ * Every failed item of the shop back to pending, in batches. Returns how many.
+ * `lastErrorContains` narrows it to one cause (e.g. the Shopify reconnect message).
+ */
+export async function retryAllFailed(
+  db: Db,
+  shop: string,
+  { batchSize = 200, lastErrorContains }: { batchSize?: number; lastErrorContains?: string } = {},
+): Promise<number> {
+  const failed = { shop, status: "failed", ...(lastErrorContains ? { lastError: { contains: lastErrorContains } } : {}) };
   let total = 0;
   for (;;) {
-    const batch = await db.crmSyncQueue.findMany({ where: { shop, status: "failed" }, select: { id: true, enrollmentId: true, customerId: true }, take: batchSize });
+    const batch = await db.crmSyncQueue.findMany({ where: failed, select: { id: true, enrollmentId: true, customerId: true }, take: batchSize });
     if (!batch.length) break;
     const count = await db.$transaction(async (tx) => {
       await lockMembers(tx, shop, batch.map((b) => b.customerId));
       const { count } = await tx.crmSyncQueue.updateMany({
-        where: { shop, status: "failed", id: { in: batch.map((b) => b.id) } },
+        where: { ...failed, id: { in: batch.map((b) => b.id) } },
         data: { status: "pending", nextRunAt: new Date(), attempts: 0, throttleDeferrals: 0 },
       });
       await refreshSyncState(tx, shop, batch.map((b) => b.enrollmentId));

@@ -4,7 +4,10 @@
 // - POST /shops/<shop-domain>/admin/api/<version>/graphql.json (point the app's
 //   SHOPIFY_ADMIN_ORIGIN at `<url>/shops/{shop}`); the real API identifies the
 //   shop by host name, which a loopback fake cannot.
-// - X-Shopify-Access-Token is checked per shop: 401 with Shopify's body otherwise.
+// - X-Shopify-Access-Token is checked per shop against the fake's token
+//   endpoint (shopify-oauth.ts): an unknown, expired or migrated-away token gets
+//   401 with Shopify's body. POST /shops/<shop>/admin/oauth/access_token issues
+//   and refreshes tokens the way Shopify does.
 // - Every operation is parsed, validated and its variables coerced against the
 //   REAL Admin schema (@shopify/dev-mcp), then executed with graphql-js; invalid
 //   ones get HTTP 200 with `errors` (Shopify's shape), never a guess.
@@ -41,6 +44,7 @@ import {
 import { startFakeServer, type FakeServer, type Handled } from "./http";
 import { ADMIN_API_VERSION } from "../../app/integrations/shopify/api-version";
 import { ADMIN_SCHEMA, loadShopifySchema } from "./shopify-schema";
+import { createFakeOAuth, type FakeOAuth, type OAuthOptions } from "./shopify-oauth";
 
 export type FakeShopifyOptions = {
   port?: number;
@@ -50,6 +54,9 @@ export type FakeShopifyOptions = {
   functionHandles?: string[];
   /** How long a write takes to reach search (default 0: at once). */
   searchLagMs?: number;
+  /** Token endpoint settings (client credentials, token lifetimes). */
+  oauth?: OAuthOptions;
+  /** Each shop's `accessToken` is registered as a non-expiring (legacy) offline token. */
   shops?: { domain: string; accessToken: string; name?: string; currencyCode?: string; ianaTimezone?: string }[];
 };
 
@@ -74,7 +81,6 @@ export type FakeDiscount = Owner &
 };
 type ShopState = {
   domain: string;
-  accessToken: string;
   name: string;
   currencyCode: string;
   ianaTimezone: string;
@@ -84,6 +90,7 @@ type ShopState = {
 };
 
 const PATH = new RegExp(`^/shops/([^/]+)/admin/api/${ADMIN_API_VERSION}/graphql\\.json$`);
+const TOKEN_PATH = /^\/shops\/([^/]+)\/admin\/oauth\/access_token$/;
 
 function digest(value: string) {
   return createHash("sha256").update(value).digest("hex");
@@ -108,6 +115,7 @@ function parseSearch(query: string): { filters: [string, string][]; terms: strin
 
 export type FakeShopify = FakeServer & {
   schema: GraphQLSchema;
+  oauth: FakeOAuth;
   addShop(shop: { domain: string; accessToken: string; name?: string }): void;
   shop(domain: string): ShopState;
   addCustomer(domain: string, c: { email: string; firstName?: string; lastName?: string; tags?: string[] }): FakeCustomer;
@@ -126,6 +134,7 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
   let restoreRate = opts.restoreRate ?? 100;
   const functionHandles = new Set(opts.functionHandles ?? ["club-tiers-discount"]);
   const shops = new Map<string, ShopState>();
+  const oauth = createFakeOAuth({ now, ...opts.oauth });
   let nextId = 1000;
   let searchLagMs = opts.searchLagMs ?? 0;
 
@@ -144,9 +153,9 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
   };
 
   const addShop = (s: { domain: string; accessToken: string; name?: string; currencyCode?: string; ianaTimezone?: string }) => {
+    oauth.addLegacyToken(s.domain, s.accessToken);
     shops.set(s.domain, {
       domain: s.domain,
-      accessToken: s.accessToken,
       name: s.name ?? s.domain.split(".")[0]!,
       currencyCode: s.currencyCode ?? "USD",
       ianaTimezone: s.ianaTimezone ?? "America/Los_Angeles",
@@ -495,10 +504,17 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
   });
 
   const handle = async ({ method, url, headers, body }: Parameters<Parameters<typeof startFakeServer>[0]>[0]): Promise<Handled> => {
+    const tokenPath = TOKEN_PATH.exec(url.pathname);
+    if (tokenPath && method === "POST") {
+      const domain = decodeURIComponent(tokenPath[1]!);
+      if (!shops.has(domain)) return { status: 404, body: { errors: "Not Found" } };
+      return oauth.handleTokenRequest(domain, body);
+    }
     const m = PATH.exec(url.pathname);
     if (!m || method !== "POST") return { status: 404, body: { errors: "Not Found" } };
     const shop = shops.get(decodeURIComponent(m[1]!));
-    if (!shop || headers["x-shopify-access-token"] !== shop.accessToken) {
+    const token = headers["x-shopify-access-token"];
+    if (!shop || !oauth.accepts(shop.domain, typeof token === "string" ? token : undefined)) {
       return { status: 401, body: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" } };
     }
     if (!body || typeof body !== "object" || typeof (body as { query?: unknown }).query !== "string") {
@@ -545,7 +561,7 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
 
   const server = await startFakeServer(handle, {
     port: opts.port,
-    label: (_path, body) => operationOf(body),
+    label: (path, body) => (TOKEN_PATH.test(path) ? `oauth:${(body as { grant_type?: string } | undefined)?.grant_type ?? "?"}` : operationOf(body)),
     authErrorBody: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" },
     serverErrorBody: { errors: "Internal error. Looks like something went wrong on our end." },
     control: ({ method, what, raw }) => {
@@ -574,6 +590,7 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
 
   const api: FakeShopify = Object.assign(server, {
     schema,
+    oauth,
     addShop,
     shop(domain: string) {
       const s = shops.get(domain);

@@ -1,6 +1,9 @@
 // The one gateway for Admin GraphQL: pages and the queue worker alike.
 //
-// Built on graphql-request with the shop's offline access token. Every failure
+// Built on graphql-request with the shop's offline access token: a fixed one, or
+// a source asked before every request (offlineAdmin: renewed when it nears its
+// expiry). A 401 is retried once when the source has a different token by then
+// (another instance renewed or migrated it mid-flight). Every failure
 // leaves as a SyncError the queue understands (app/queue/errors.ts):
 //   network, timeout, 5xx, malformed body, INTERNAL_SERVER_ERROR → retryable
 //   HTTP 429, GraphQL THROTTLED                               → throttled (no attempt used)
@@ -18,6 +21,7 @@ import { env } from "../../env.server";
 import { SyncError, parseRetryAfter } from "../../queue/errors";
 import type { AdminData, AdminDocument, AdminVariables } from "./admin-operations";
 import { ADMIN_API_VERSION } from "./api-version";
+import { RECONNECT } from "./oauth.server";
 import { throttleBook, type ThrottleBook, type ThrottleStatus } from "./throttle";
 
 export type AdminOptions = {
@@ -63,8 +67,12 @@ function operationName(document: string): string {
   return /(?:query|mutation)\s+(\w+)/.exec(document)?.[1] ?? "anonymous";
 }
 
+/** A fixed token, or a source asked before each request (and again, with the token Shopify refused, after a 401). */
+export type AccessTokenSource = string | ((rejected?: string) => Promise<string>);
+
 export class ShopifyAdmin {
   private readonly client: GraphQLClient;
+  private readonly token: (rejected?: string) => Promise<string>;
   private readonly timeoutMs: number;
   private readonly maxInlineWaitMs: number;
   private readonly book: ThrottleBook;
@@ -72,15 +80,16 @@ export class ShopifyAdmin {
 
   constructor(
     readonly shop: string,
-    accessToken: string,
+    accessToken: AccessTokenSource,
     opts: AdminOptions = {},
   ) {
+    this.token = typeof accessToken === "string" ? () => Promise.resolve(accessToken) : accessToken;
     this.timeoutMs = opts.timeoutMs ?? 15_000;
     this.maxInlineWaitMs = opts.maxInlineWaitMs ?? 5_000;
     this.book = opts.book ?? throttleBook;
     this.sleep = opts.sleep ?? abortableSleep;
     this.client = new GraphQLClient(adminEndpoint(shop, opts.origin ?? env.SHOPIFY_ADMIN_ORIGIN), {
-      headers: { "X-Shopify-Access-Token": accessToken, "Content-Type": "application/json", Accept: "application/json" },
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
       errorPolicy: "all",
       ...(opts.fetch ? { fetch: opts.fetch } : {}),
     });
@@ -138,12 +147,23 @@ export class ShopifyAdmin {
   }
 
   private async send<T>(name: string, document: string, variables: Record<string, unknown>, signal?: AbortSignal) {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    try {
-      return await this.client.rawRequest<T>({ query: document, variables, signal: combined });
-    } catch (error) {
-      throw this.classify(name, error, timeout);
+    let token = await this.token();
+    for (let attempt = 0; ; attempt++) {
+      const timeout = AbortSignal.timeout(this.timeoutMs);
+      const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      try {
+        return await this.client.rawRequest<T>({ query: document, variables, signal: combined, requestHeaders: { "X-Shopify-Access-Token": token } });
+      } catch (error) {
+        const failure = this.classify(name, error, timeout);
+        if (failure.kind === "auth" && attempt === 0) {
+          const next = await this.token(token);
+          if (next !== token) {
+            token = next;
+            continue;
+          }
+        }
+        throw failure;
+      }
     }
   }
 
@@ -158,7 +178,7 @@ export class ShopifyAdmin {
       if (status === 401 || status === 403) {
         return new SyncError(
           "auth",
-          `Shopify rejected the app's access token (HTTP ${status}). Open the app in the Shopify admin to refresh it.`,
+          `Shopify rejected the app's access token (HTTP ${status}): ${RECONNECT}.`,
           { ...opts, httpStatus: status },
         );
       }
