@@ -51,6 +51,12 @@ export async function setTokenMigrationResult(db: Db | Tx, domain: string, error
   await db.shop.updateMany({ where: { domain }, data: { tokenMigrationError: error, tokenMigrationFailedAt: error ? new Date() : null } });
 }
 
+/** A failed token migration to show the merchant, or null. */
+export async function tokenMigrationProblem(db: Db | Tx, domain: string) {
+  const shop = await db.shop.findUnique({ where: { domain }, select: { tokenMigrationError: true, tokenMigrationFailedAt: true } });
+  return shop?.tokenMigrationError && shop.tokenMigrationFailedAt ? { error: shop.tokenMigrationError, failedAt: shop.tokenMigrationFailedAt.toISOString() } : null;
+}
+
 export async function getShop(db: Db | Tx, domain: string) {
   return db.shop.findUnique({ where: { domain } });
 }

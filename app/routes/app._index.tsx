@@ -1,14 +1,15 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { Badge, BlockStack, Card, InlineGrid, InlineStack, Layout, Page, Text } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Card, InlineGrid, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { TitleBar } from "@shopify/app-bridge-react";
 import prisma from "~/db.server";
 import { dashboard } from "~/domain/dashboard.server";
+import { tokenMigrationProblem } from "~/domain/shops.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  return { shop: session.shop, ...(await dashboard(prisma, session.shop)) };
+  return { shop: session.shop, ...(await dashboard(prisma, session.shop)), tokenMigration: await tokenMigrationProblem(prisma, session.shop) };
 };
 
 function Figure({ label, value, testId }: { label: string; value: number; testId: string }) {
@@ -27,11 +28,22 @@ function Figure({ label, value, testId }: { label: string; value: number; testId
 }
 
 export default function Index() {
-  const { shop, activeByTier, activeTotal, newThisMonth, tierChangesThisMonth, expiringSoon, queue } = useLoaderData<typeof loader>();
+  const { shop, activeByTier, activeTotal, newThisMonth, tierChangesThisMonth, expiringSoon, queue, tokenMigration } = useLoaderData<typeof loader>();
   return (
     <Page>
       <TitleBar title="Club Tiers" />
       <Layout>
+        {tokenMigration && (
+          <Layout.Section>
+            <Banner tone="warning" title="Shopify access needs renewing">
+              <p data-testid="token-migration-problem">
+                Club Tiers could not move this shop to Shopify's expiring access tokens (last tried{" "}
+                {new Date(tokenMigration.failedAt).toUTCString()}): {tokenMigration.error} Syncing carries on with the current token until
+                Shopify stops accepting it on 1 January 2027; the app tries again every hour.
+              </p>
+            </Banner>
+          </Layout.Section>
+        )}
         <Layout.Section>
           <InlineGrid columns={{ xs: 1, md: 4 }} gap="400">
             <Figure label="Active members" value={activeTotal} testId="active-members" />
