@@ -68,6 +68,10 @@ export async function startSandbox(opts: { port?: number; build?: boolean; worke
       { domain: SHOPIFY_SHOP.domain, accessToken: SHOPIFY_SHOP.token, name: "Club Tiers Demo" },
       { domain: C7_SHOP.domain, accessToken: C7_SHOP.token, name: "Napa Cellars" },
     ],
+    // The seeded sessions hold non-expiring tokens (as apps installed before
+    // 2027 have); the app migrates them at boot through the fake's token
+    // endpoint, then renews the expiring ones as they near their end.
+    oauth: { apiKey: API_KEY, apiSecret: API_SECRET, tokenLifetimeMs: Number(process.env.SANDBOX_TOKEN_LIFETIME_MS ?? 3_600_000) },
   });
   const commerce7 = await createFakeCommerce7({ port: framePort + 3, tenants: [C7_TENANT] });
   const smtp = await createFakeSmtp({ port: framePort + 4, controlPort: framePort + 5 });

@@ -37,4 +37,15 @@ describe("embedded admin", () => {
     await screenshot(page, "settings");
     await page.close();
   });
+
+  it("migrated the seeded non-expiring Shopify tokens when the app booted (through the fake's token endpoint)", async () => {
+    type Logged = { path: string; status: number; operationName?: string };
+    const log = async () => ((await (await fetch(`${sandbox.fakes.shopify}/__fake/requests`)).json()) as { requests: Logged[] }).requests;
+    const migrated = async () =>
+      new Set((await log()).filter((r) => r.operationName === "oauth:urn:ietf:params:oauth:grant-type:token-exchange" && r.status === 200).map((r) => r.path.split("/")[2]));
+    await expect.poll(migrated, { timeout: 15_000 }).toEqual(new Set([sandbox.shops.shopify, sandbox.shops.commerce7]));
+    const requests = await log();
+    // Admin calls since then carry expiring tokens only: none was refused.
+    expect(requests.filter((r) => r.path.endsWith("/graphql.json") && r.status === 401)).toEqual([]);
+  });
 });
