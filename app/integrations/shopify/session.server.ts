@@ -21,7 +21,7 @@
 //   new token, and afterAuth resumes the items (app/shopify.server.ts).
 import { randomUUID } from "node:crypto";
 import type { Session } from "@shopify/shopify-api";
-import type { Db } from "../../db.server";
+import { isUniqueViolation, type Db } from "../../db.server";
 import { env } from "../../env.server";
 import { log } from "../../log.server";
 import { SyncError } from "../../queue/errors";
@@ -133,7 +133,7 @@ async function tryLease(db: Db, shop: string, holder: string, leaseMs: number): 
     await db.shopifyTokenLease.create({ data: { shop, holder, until } });
     return true;
   } catch (error) {
-    if ((error as { code?: string }).code === "P2002") return false; // held by someone else
+    if (isUniqueViolation(error)) return false; // held by someone else
     throw error;
   }
 }
