@@ -75,16 +75,23 @@ describe("expiring tokens across instances", () => {
   it("an instance booting migrates the shop's non-expiring token; the old token is refused and the instance syncs the shop", { timeout: 60_000 }, async () => {
     await app.auth.storeOfflineSession(SHOP, LEGACY);
     const enrollmentId = await enrollMember();
-    await startInstance({ MODE: "boot", QUEUE_WORKER_ENABLED: "true", QUEUE_POLL_INTERVAL_MS: "50", MEMBERSHIP_EXPIRY_INTERVAL_MS: "0" });
+    const customer = (await app.prisma.enrollment.findUniqueOrThrow({ where: { id: enrollmentId }, include: { customer: true } })).customer;
+    const child = await startInstance({ MODE: "boot", QUEUE_WORKER_ENABLED: "true", QUEUE_POLL_INTERVAL_MS: "50", MEMBERSHIP_EXPIRY_INTERVAL_MS: "0" });
 
-    const session = await until(() => app.storage.loadSession(`offline_${SHOP}`), (s) => Boolean(s?.expires), 20_000);
+    // Watched from the fake while the instance runs (the instance is the only
+    // writer of the database meanwhile): the migration, then the member's sync.
+    await until(async () => shopify.oauth.grants().filter((g) => g.grant === "migration" && g.ok).length, (n) => n === 1, 20_000);
+    await until(async () => shopify.appMetafield(SHOP, customer.platformId!, "membership"), (m) => m !== null, 20_000);
+    expect(shopify.oauth.accepts(SHOP, LEGACY)).toBe(false);
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+
+    const session = await app.storage.loadSession(`offline_${SHOP}`);
+    expect(session!.expires).toBeInstanceOf(Date);
     expect(session!.refreshToken).toBeTruthy();
     expect(shopify.oauth.grants().filter((g) => g.grant === "migration").map((g) => g.ok)).toEqual([true]);
-    expect(shopify.oauth.accepts(SHOP, LEGACY)).toBe(false);
-    await until(openItems, (open) => open === 0, 20_000);
     expect((await app.prisma.crmSyncQueue.findFirstOrThrow({ where: { enrollmentId } })).status).toBe("completed");
   });
-
 });
 
 // Several instances share one database only on PostgreSQL (README); SQLite is for one instance.
