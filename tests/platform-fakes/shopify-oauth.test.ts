@@ -5,6 +5,7 @@
 // that expired or was migrated away.
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ADMIN_API_VERSION } from "~/integrations/shopify/api-version";
 import { createFakeShopifyAdmin, type FakeShopify } from "../../sandbox/fakes/shopify-admin";
 
 const SHOP = "oauth.myshopify.com";
@@ -33,7 +34,7 @@ async function token(body: Record<string, string>) {
 }
 
 async function adminStatus(accessToken: string) {
-  const res = await fetch(`${fake.url}/shops/${SHOP}/admin/api/2026-10/graphql.json`, {
+  const res = await fetch(`${fake.url}/shops/${SHOP}/admin/api/${ADMIN_API_VERSION}/graphql.json`, {
     method: "POST",
     headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": accessToken },
     body: JSON.stringify({ query: "{ shop { name } }" }),
