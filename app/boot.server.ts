@@ -43,7 +43,7 @@ export function startBackgroundWork() {
   globalThis.__clubTiersExpiry = expiry;
   expiry?.start();
 
-  // Non-expiring Shopify tokens are migrated at boot, then hourly (ADR 0012);
+  // Non-expiring Shopify tokens are migrated at boot, then hourly (ADR 0013);
   // safe in every instance at once (per-shop lease, re-read under it).
   const tokenMigration =
     env.SHOPIFY_TOKEN_MIGRATION_INTERVAL_MS > 0

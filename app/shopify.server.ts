@@ -1,5 +1,5 @@
 // The app's single shopifyApp(): embedded, token-exchange auth, expiring
-// offline tokens (ADR 0012), sessions in our database (both tokens encrypted at
+// offline tokens (ADR 0013), sessions in our database (both tokens encrypted at
 // rest).
 import "@shopify/shopify-app-remix/adapters/node";
 import { ApiVersion, AppDistribution, LogSeverity, shopifyApp } from "@shopify/shopify-app-remix/server";

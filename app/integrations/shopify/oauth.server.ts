@@ -1,5 +1,5 @@
 // Shopify's token endpoint, through @shopify/shopify-api: refreshing an expiring
-// offline token and migrating a non-expiring one (ADR 0012).
+// offline token and migrating a non-expiring one (ADR 0013).
 //
 // The library makes every token request (token exchange in requests, refresh
 // and migration here); this module only chooses when, and turns its failures

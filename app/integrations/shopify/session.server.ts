@@ -1,6 +1,6 @@
 // The shop's offline Shopify session, for work outside a request (the queue
 // worker, jobs, webhook follow-ups): the one place an expiring offline token is
-// renewed (ADR 0012).
+// renewed (ADR 0013).
 //
 // Invariants:
 // - Tokens are read only through the session storage (decrypted in memory);

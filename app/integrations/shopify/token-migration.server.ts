@@ -1,4 +1,4 @@
-// Migration of non-expiring offline tokens to expiring ones (ADR 0012).
+// Migration of non-expiring offline tokens to expiring ones (ADR 0013).
 //
 // From 1 January 2027 Shopify refuses non-expiring offline tokens of public
 // apps. At boot and then hourly (app/boot.server.ts) every shop whose stored
