@@ -4,38 +4,21 @@
 // 5-second token make exactly one refresh per expiry.
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { Session } from "@shopify/shopify-api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createFakeShopifyAdmin, type FakeShopify } from "../../sandbox/fakes/shopify-admin";
-import { importApp, type App } from "../support/app";
-import { TEST_ENV } from "../support/constants";
 import { ROOT } from "../support/databases";
 import { until } from "../queue/support";
+import { startTokenWorld, type TokenWorld } from "./support/tokens";
 
 const SHOP = "instances.myshopify.com";
 const LEGACY = "shpat_legacy_instances";
-const SCOPES = "read_customers,write_customers,read_orders,read_discounts,write_discounts";
-let shopify: FakeShopify;
-let app: App & { storage: import("~/sessions.server").EncryptedSessionStorage };
-let tierId: string;
+let world: TokenWorld;
+let shopify: TokenWorld["shopify"];
+let app: TokenWorld["app"];
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  shopify = await createFakeShopifyAdmin({
-    shops: [{ domain: SHOP, accessToken: LEGACY }],
-    oauth: { apiKey: TEST_ENV.SHOPIFY_API_KEY, apiSecret: TEST_ENV.SHOPIFY_API_SECRET, tokenLifetimeMs: 5_000 },
-  });
-  process.env.SHOPIFY_ADMIN_ORIGIN = `${shopify.url}/shops/{shop}`;
-  process.env.SHOPIFY_TOKEN_REFRESH_MARGIN_MS = "2000";
-  const base = await importApp();
-  const { EncryptedSessionStorage } = await import("~/sessions.server");
-  app = { ...base, storage: new EncryptedSessionStorage(base.prisma) };
-  await app.prisma.shop.create({ data: { domain: SHOP } });
-  tierId = (
-    await app.prisma.tier.create({
-      data: { shop: SHOP, name: "Gold", handle: "gold", rank: 1, annualThresholdCents: 100_000, initialPurchaseCents: 0, durationMonths: 12, discountPercent: 15 },
-    })
-  ).id;
+  world = await startTokenWorld({ shop: SHOP, legacyToken: LEGACY, lifetimeMs: 5_000, marginMs: 2_000 });
+  ({ shopify, app } = world);
 });
 afterAll(() => shopify?.close());
 afterEach(async () => {
@@ -59,15 +42,7 @@ function startInstance(env: Record<string, string>): Promise<ChildProcess> {
   });
 }
 
-let n = 0;
-async function enrollMember() {
-  n++;
-  const email = `i${n}@example.com`;
-  const remote = shopify.addCustomer(SHOP, { email });
-  const result = await app.enrollments.enroll(app.prisma, SHOP, { idempotencyKey: `instance-member-${n}`, tierId, email, platformId: remote.id });
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.enrollmentId;
-}
+const enrollMember = () => world.enrollMember();
 
 const openItems = () => app.prisma.crmSyncQueue.count({ where: { shop: SHOP, status: { in: ["pending", "processing"] } } });
 
@@ -98,8 +73,7 @@ describe("expiring tokens across instances", () => {
 if (/^postgres(ql)?:/.test(process.env.DATABASE_URL ?? "")) {
 describe("expiring tokens across instances on PostgreSQL", () => {
   it("two worker processes on one PostgreSQL database make exactly one refresh per expiry, and no 401 reaches an item", { timeout: 90_000 }, async () => {
-    const pair = shopify.oauth.issue(SHOP);
-    await app.storage.storeSession(new Session({ id: `offline_${SHOP}`, shop: SHOP, state: "", isOnline: false, scope: SCOPES, ...pair }));
+    await world.storeExpiringSession();
     shopify.oauth.clearGrants();
     shopify.clearRequests();
     await Promise.all([startInstance({ MODE: "worker", WORKER_ID: "instance-a" }), startInstance({ MODE: "worker", WORKER_ID: "instance-b" })]);

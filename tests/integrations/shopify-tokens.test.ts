@@ -5,51 +5,32 @@
 // message, and a new session (the merchant opening the app) resumes them; a
 // non-expiring token is migrated and the shop keeps syncing, also when the
 // migration's answer is lost.
-import { Session } from "@shopify/shopify-api";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createFakeShopifyAdmin, type FakeShopify } from "../../sandbox/fakes/shopify-admin";
-import { importApp, type App } from "../support/app";
-import { TEST_ENV } from "../support/constants";
 import { drainQueue } from "../support/drain";
+import { startTokenWorld, type TokenWorld } from "./support/tokens";
 
 const SHOP = "tokens.myshopify.com";
 const LIFETIME_MS = 5_000;
 const MARGIN_MS = 2_000;
-// The app's default scopes (app/env.server.ts is imported only after the env points at the fake).
-const DEFAULT_SCOPES = "read_customers,write_customers,read_orders,read_discounts,write_discounts";
-let shopify: FakeShopify;
-let app: App & {
+let shopify: TokenWorld["shopify"];
+let world: TokenWorld;
+let app: TokenWorld["app"] & {
   session: typeof import("~/integrations/shopify/session.server");
   migration: typeof import("~/integrations/shopify/token-migration.server");
-  storage: import("~/sessions.server").EncryptedSessionStorage;
   RECONNECT: string;
   index: typeof import("~/routes/app._index");
 };
-let tierId: string;
 
 beforeAll(async () => {
-  shopify = await createFakeShopifyAdmin({
-    shops: [{ domain: SHOP, accessToken: "shpat_legacy_tokens" }],
-    oauth: { apiKey: TEST_ENV.SHOPIFY_API_KEY, apiSecret: TEST_ENV.SHOPIFY_API_SECRET, tokenLifetimeMs: LIFETIME_MS },
-  });
-  process.env.SHOPIFY_ADMIN_ORIGIN = `${shopify.url}/shops/{shop}`;
-  process.env.SHOPIFY_TOKEN_REFRESH_MARGIN_MS = String(MARGIN_MS);
-  const base = await importApp();
-  const { EncryptedSessionStorage } = await import("~/sessions.server");
+  world = await startTokenWorld({ shop: SHOP, legacyToken: "shpat_legacy_tokens", lifetimeMs: LIFETIME_MS, marginMs: MARGIN_MS });
+  shopify = world.shopify;
   app = {
-    ...base,
+    ...world.app,
     session: await import("~/integrations/shopify/session.server"),
     migration: await import("~/integrations/shopify/token-migration.server"),
-    storage: new EncryptedSessionStorage(base.prisma),
     RECONNECT: (await import("~/integrations/shopify/oauth.server")).RECONNECT,
     index: await import("~/routes/app._index"),
   };
-  await app.prisma.shop.create({ data: { domain: SHOP } });
-  tierId = (
-    await app.prisma.tier.create({
-      data: { shop: SHOP, name: "Silver", handle: "silver", rank: 1, annualThresholdCents: 60_000, initialPurchaseCents: 0, durationMonths: 12, discountPercent: 10 },
-    })
-  ).id;
 });
 afterAll(() => shopify?.close());
 beforeEach(async () => {
@@ -61,27 +42,11 @@ beforeEach(async () => {
 });
 afterEach(() => shopify.faults.clear());
 
-/** Stores an expiring pair the fake just issued, as an install today gets. */
-async function storeExpiringSession() {
-  const pair = shopify.oauth.issue(SHOP);
-  const session = new Session({ id: `offline_${SHOP}`, shop: SHOP, state: "", isOnline: false, scope: DEFAULT_SCOPES, ...pair });
-  await app.storage.storeSession(session);
-  return pair;
-}
-
-let n = 0;
-async function enrollMember() {
-  n++;
-  const email = `t${n}@example.com`;
-  const remote = shopify.addCustomer(SHOP, { email });
-  const result = await app.enrollments.enroll(app.prisma, SHOP, { idempotencyKey: `token-member-${n}`, tierId, email, platformId: remote.id });
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.enrollmentId;
-}
-
+const storeExpiringSession = () => world.storeExpiringSession();
+const enrollMember = () => world.enrollMember();
 const graphqlStatuses = () => shopify.requests().filter((r) => r.path.includes("/graphql.json")).map((r) => r.status);
 const refreshes = () => shopify.oauth.grants().filter((g) => g.grant === "refresh_token");
-const stored = () => app.storage.loadSession(`offline_${SHOP}`);
+const stored = () => world.storedSession();
 
 describe("expiring offline tokens", () => {
   it("a worker running for 30 s renews the 5-second token as it goes: no 401 reaches an item, one refresh per expiry", { timeout: 90_000 }, async () => {
