@@ -12,6 +12,7 @@
 // - A platform never fails an enrollment. Commerce7 shops try the sync inline,
 //   bounded by a short deadline; Shopify shops always go through the worker.
 import { z } from "zod";
+import { noteTooLong } from "./bounds";
 import { isUniqueViolation, type Db, type Tx } from "../db.server";
 import { env } from "../env.server";
 import { lockMember } from "../member-lock.server";
@@ -233,6 +234,8 @@ async function lockActiveEnrollment(tx: Tx, shop: string, enrollmentId: string) 
 
 /** Cancels the membership and queues `cancel_membership`, atomically. */
 export async function cancelMembership(db: Db, shop: string, enrollmentId: string, opts: { reason?: string; now?: Date } = {}): Promise<{ ok: boolean; message: string }> {
+  const tooLong = noteTooLong(opts.reason);
+  if (tooLong) return { ok: false, message: tooLong };
   const done = await db.$transaction(async (tx) => {
     const e = await lockActiveEnrollment(tx, shop, enrollmentId);
     if (!e) return false;

@@ -6,17 +6,21 @@
 import { z } from "zod";
 import type { Db } from "../db.server";
 import { SYNC_STATES } from "../queue/sync-state.server";
+import { searchTerm } from "./bounds";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { recordedSpendCents } from "./enrollments.server";
 import { tierChangeRefusal } from "./tiers";
 
+// A list URL is typed by hand, bookmarked, or stale: a value we do not know
+// falls back to the default (`.catch`), it never throws. The search is cut to
+// MAX_SEARCH characters.
 export const listQuery = z.object({
-  q: z.string().trim().max(200).default(""),
-  tier: z.string().default(""),
-  status: z.enum(["active", "upgraded", "expired", "cancelled", "all"]).default("active"),
-  sync: z.union([z.literal(""), z.enum(SYNC_STATES)]).default(""),
-  sort: z.enum(["expiry", "enrolled"]).default("enrolled"),
-  cursor: z.string().default(""),
+  q: z.string().optional().catch(undefined).transform(searchTerm),
+  tier: z.string().max(100).catch(""),
+  status: z.enum(["active", "upgraded", "expired", "cancelled", "all"]).catch("active"),
+  sync: z.union([z.literal(""), z.enum(SYNC_STATES)]).catch(""),
+  sort: z.enum(["expiry", "enrolled"]).catch("enrolled"),
+  cursor: z.string().max(500).catch(""),
 });
 export type ListQuery = z.infer<typeof listQuery>;
 

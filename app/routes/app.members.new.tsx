@@ -11,6 +11,7 @@ import { useState } from "react";
 import prisma from "~/db.server";
 import { checkMemberStep, openTiers } from "~/domain/enrollments.server";
 import { MAX_EMAIL, type EnrollFields } from "~/domain/member-input";
+import { searchTerm } from "~/domain/bounds";
 import { formatCents } from "~/domain/money";
 import { DELIVERY_KEYS, MEMBER_KEYS, wizardParams } from "~/domain/wizard";
 import { commerce7CustomerHasAddress, searchPlatformCustomers } from "~/integrations/customers.server";
@@ -19,7 +20,7 @@ import { authenticate } from "~/shopify.server";
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const url = new URL(request.url);
-  const q = (url.searchParams.get("q") ?? "").trim();
+  const q = searchTerm(url.searchParams.get("q"));
   let results: { platformId: string; email: string; firstName: string; lastName: string }[] = [];
   let searchError: string | null = null;
   if (q) {

@@ -5,6 +5,7 @@ import { Badge, Banner, BlockStack, Button, Card, IndexTable, InlineStack, Layou
 import { TitleBar } from "@shopify/app-bridge-react";
 import { useState } from "react";
 import prisma from "~/db.server";
+import { noteTooLong } from "~/domain/bounds";
 import { discard, retryAllFailed, retryNow } from "~/queue/manual.server";
 import { listSyncItems } from "~/domain/sync-items.server";
 import { STATUSES } from "~/queue/types";
@@ -30,7 +31,12 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const intent = String(form.get("intent"));
   const id = String(form.get("id") ?? "");
   if (intent === "retry") return retryNow(prisma, session.shop, id);
-  if (intent === "discard") return discard(prisma, session.shop, id, { by: session.onlineAccessInfo?.associated_user.email ?? "merchant", reason: String(form.get("reason") ?? "Discarded from the queue screen") });
+  if (intent === "discard") {
+    const reason = String(form.get("reason") ?? "Discarded from the queue screen");
+    const tooLong = noteTooLong(reason);
+    if (tooLong) return { ok: false as const, reason: tooLong };
+    return discard(prisma, session.shop, id, { by: session.onlineAccessInfo?.associated_user.email ?? "merchant", reason });
+  }
   if (intent === "retry-all") return { ok: true as const, retried: await retryAllFailed(prisma, session.shop) };
   return { ok: false as const, reason: "Unknown action" };
 };
