@@ -8,6 +8,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import pg from "pg";
+import { providerFor } from "../prisma/provider.mjs";
 import { runPrisma } from "../scripts/db.mjs";
 import { createFakeCommerce7 } from "./fakes/commerce7";
 import { createFakeShopifyAdmin } from "./fakes/shopify-admin";
@@ -55,6 +57,34 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
   throw new Error(`the app did not become healthy within ${timeoutMs} ms`);
 }
 
+/**
+ * The sandbox's own fresh database. By default an SQLite file, tmp/sandbox.sqlite.
+ * With a PostgreSQL DATABASE_URL, a database of its own on that server,
+ * `club_tiers_sandbox_<port>`, dropped and created at each start: the
+ * database the URL names is never written to.
+ */
+async function freshDatabase(framePort: number): Promise<{ url: string; label: string }> {
+  const given = process.env.DATABASE_URL;
+  if (given && providerFor(given) === "postgresql") {
+    const name = `club_tiers_sandbox_${framePort}`;
+    const client = new pg.Client({ connectionString: given });
+    await client.connect();
+    try {
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await client.query(`CREATE DATABASE "${name}"`);
+    } finally {
+      await client.end();
+    }
+    const url = new URL(given);
+    url.pathname = `/${name}`;
+    return { url: url.toString(), label: `PostgreSQL database ${name} on ${url.host}` };
+  }
+  mkdirSync(join(ROOT, "tmp"), { recursive: true });
+  const dbFile = join(ROOT, "tmp", "sandbox.sqlite");
+  for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}-journal`]) rmSync(f, { force: true });
+  return { url: `file:${dbFile}`, label: "tmp/sandbox.sqlite" };
+}
+
 export async function startSandbox(opts: { port?: number; build?: boolean; workerPollMs?: number } = {}): Promise<Sandbox> {
   // Fixed ports from SANDBOX_PORT, so a newcomer's curl commands and bookmarks
   // keep working across restarts: the admin page, the app, then the fakes.
@@ -77,10 +107,7 @@ export async function startSandbox(opts: { port?: number; build?: boolean; worke
   const smtp = await createFakeSmtp({ port: framePort + 4, controlPort: framePort + 5 });
   log(`fake Shopify Admin on ${shopify.url}, fake Commerce7 on ${commerce7.url}/v1, SMTP on ${smtp.url} (faults: ${smtp.controlUrl})`);
 
-  mkdirSync(join(ROOT, "tmp"), { recursive: true });
-  const dbFile = join(ROOT, "tmp", "sandbox.sqlite");
-  for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}-journal`]) rmSync(f, { force: true });
-  const databaseUrl = `file:${dbFile}`;
+  const { url: databaseUrl, label: databaseLabel } = await freshDatabase(framePort);
 
   const env: Record<string, string> = {
     NODE_ENV: "production",
@@ -104,12 +131,15 @@ export async function startSandbox(opts: { port?: number; build?: boolean; worke
     PORT: String(appPort),
     HOST: "127.0.0.1",
   };
+  // The queue's settings above are the sandbox's defaults (quick retries to
+  // watch); any QUEUE_* in the environment wins, e.g. QUEUE_BACKOFF_BASE_MS=30000.
+  for (const [key, value] of Object.entries(process.env)) if (key.startsWith("QUEUE_") && value) env[key] = value;
 
   runPrisma(["migrate", "deploy"], databaseUrl, { quiet: true });
   Object.assign(process.env, env);
   const { seedSandbox } = await import("./seed");
   await seedSandbox(databaseUrl, { shopify, commerce7 }, SCOPES);
-  log("database migrated and seeded (tmp/sandbox.sqlite)");
+  log(`database migrated and seeded (${databaseLabel})`);
 
   const bin = (name: string) => join(ROOT, "node_modules/.bin", name);
   if (opts.build ?? !(process.env.SANDBOX_SKIP_BUILD === "1" && existsSync(join(ROOT, "build/server/index.js")))) {
