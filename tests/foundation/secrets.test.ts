@@ -13,7 +13,11 @@ describe("AES-GCM envelopes", () => {
     const b = encryptSecret("s3cret");
     expect(a).not.toBe(b);
     expect(decryptSecret(a)).toBe("s3cret");
-    const tampered = a.slice(0, -2) + (a.endsWith("A") ? "B" : "A") + a.slice(-1);
+    // Flip one bit of the ciphertext's last byte (always a change, unlike editing base64 text).
+    const [prefix, body] = [a.slice(0, a.indexOf(":") + 1), Buffer.from(a.slice(a.indexOf(":") + 1), "base64url")];
+    body[body.length - 1]! ^= 1;
+    const tampered = prefix + body.toString("base64url");
+    expect(tampered).not.toBe(a);
     expect(() => decryptSecret(tampered)).toThrow(/could not be authenticated/);
     expect(() => decryptSecret(a, Buffer.alloc(32, 9).toString("base64"))).toThrow(/could not be authenticated/);
   });
