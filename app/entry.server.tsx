@@ -9,6 +9,9 @@ import { databaseUnavailableResponse, isDatabaseUnavailable } from "./db.server"
 import { env } from "./env.server";
 import { log } from "./log.server";
 
+// server/index.mjs reaches the HTTP metric through the build's entry module.
+export { observeHttpRequest } from "./metrics.server";
+
 export const streamTimeout = 5000;
 
 // Importing this module means a real server is running (dev or production),

@@ -75,6 +75,13 @@ export const envSchema = z.object({
     .union([z.literal("").transform(() => undefined), z.string().regex(/^smtps?:\/\/[^\s]+$/, "must be smtp://[user:pass@]host[:port] or smtps://…")])
     .optional(),
   ALERT_FROM: z.string().min(3).default("Club Tiers <alerts@club-tiers.invalid>"),
+  /**
+   * Bearer token that GET /metrics requires. Unset (or empty): the endpoint
+   * answers 404, as if it did not exist. At least 16 characters: `openssl rand -hex 32`.
+   */
+  METRICS_TOKEN: z
+    .union([z.literal("").transform(() => undefined), z.string().min(16, "must be at least 16 characters (openssl rand -hex 32)")])
+    .optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 

@@ -23,6 +23,15 @@ app.disable("x-powered-by");
 app.use(compression());
 app.use(build.publicPath, express.static(build.assetsBuildDirectory, { immutable: true, maxAge: "1y" }));
 app.use(express.static("public", { maxAge: "1h" }));
+// Request durations for GET /metrics (app/metrics.server.ts, reached through the build's entry module).
+const observeHttp = build.entry?.module?.observeHttpRequest;
+if (typeof observeHttp === "function") {
+  app.use((req, res, next) => {
+    const started = performance.now();
+    res.on("finish", () => observeHttp(req.method, req.path, res.statusCode, (performance.now() - started) / 1000));
+    next();
+  });
+}
 if (logRequests) {
   app.use((req, res, next) => {
     const started = performance.now();

@@ -5,6 +5,7 @@ import { backoffDelay, type BackoffPolicy } from "./backoff";
 import { isSyncError } from "./errors";
 import { recordDeferral, recordFailure, recordRetry, recordSuccessAlone, type AttemptInfo, type Success } from "./finish.server";
 import { queueLog } from "./log.server";
+import { observeAttempt } from "../metrics.server";
 import { getProcessor } from "./registry";
 import type { QueueItem } from "./types";
 
@@ -67,6 +68,7 @@ async function runOnce(db: Db, item: QueueItem, o: RunOptions): Promise<RunOutco
     ...extra,
   });
   const done = (outcome: RunOutcome, extra: Record<string, unknown> = {}) => {
+    observeAttempt(shop.crm, item.actionType, outcome, Date.now() - startedAt.getTime());
     queueLog(outcome === "failed" ? "warn" : "info", "attempt", {
       shop: item.shop,
       item: item.id,

@@ -23,6 +23,7 @@ import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Db } from "../db.server";
+import { observeLeaseExpiries } from "../metrics.server";
 import type { BackoffPolicy } from "./backoff";
 import { claimDue, handBack, recoverExpiredLeases, repairReady, stillHeld } from "./claim.server";
 import { SuccessBatcher, recordRelease } from "./finish.server";
@@ -176,7 +177,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
         const now = new Date();
         if (now.getTime() - lastRecovery >= Math.min(this.o.pollIntervalMs, 1000)) {
           lastRecovery = now.getTime();
-          for (const item of await recoverExpiredLeases(this.o.db, now)) {
+          const expired = await recoverExpiredLeases(this.o.db, now);
+          observeLeaseExpiries(expired.length);
+          for (const item of expired) {
             queueLog("warn", "lease_expired", { shop: item.shop, item: item.id, action: item.actionType, status: item.status });
           }
           // Heads a race left unmarked: every waiting item once, then recent ones.

@@ -1,9 +1,10 @@
 import { uninstallShop } from "~/domain/shops.server";
+import { countWebhook } from "~/metrics.server";
 import { webhookAction } from "~/webhooks.server";
 
 // app/uninstalled: the shop's lifecycle ends (domain/shops.server.ts). A
 // redelivery after the session is gone is acknowledged by the wrapper.
-export const action = webhookAction("app_uninstalled", async ({ db, shop }) => {
+export const action = countWebhook("app/uninstalled", webhookAction("app_uninstalled", async ({ db, shop }) => {
   await uninstallShop(db, shop);
   return { uninstalled: true };
-});
+}));

@@ -1,4 +1,5 @@
 import { redactCustomer, redactShop, requestCustomerData } from "~/domain/privacy.server";
+import { countWebhook } from "~/metrics.server";
 import { webhookAction } from "~/webhooks.server";
 
 // The three mandatory privacy topics (shopify.app.toml `compliance_topics`).
@@ -8,7 +9,7 @@ import { webhookAction } from "~/webhooks.server";
 // outcomes only, never the customer's data.
 const ERASING = new Set(["CUSTOMERS_REDACT", "SHOP_REDACT"]);
 
-export const action = webhookAction(
+export const action = countWebhook("compliance", webhookAction(
   "privacy",
   async ({ db, shop, topic, payload }) => {
     switch (topic) {
@@ -24,4 +25,4 @@ export const action = webhookAction(
     }
   },
   { runWhenNotInstalled: (topic) => ERASING.has(topic) },
-);
+));
