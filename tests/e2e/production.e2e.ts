@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runPrisma } from "../../scripts/db.mjs";
+import { parseExposition, seriesBy } from "../support/prometheus-text";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -32,7 +33,8 @@ describe("npm start", () => {
     runPrisma(["migrate", "deploy"], databaseUrl, { quiet: true });
     const port = 4300 + (process.pid % 500);
     // Nothing inherited but what finds programs: the sandbox's settings must not leak in.
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", ...example, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1" };
+    const metricsToken = "production-test-metrics-token-0123456789";
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", ...example, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", METRICS_TOKEN: metricsToken };
 
     const server = spawn("npm", ["start"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let output = "";
@@ -58,6 +60,18 @@ describe("npm start", () => {
       await expect.poll(() => output).toContain('"path":"/health","query":["id_token","hmac","shop"]');
       expect(output).not.toContain(secret.split(".")[2]);
       expect(output).not.toContain("abcdef0123456789");
+
+      // /metrics on the production server: refused without the token; with it,
+      // the two /health requests above are in the HTTP duration histogram
+      // (server/index.mjs → the build's entry module → app/metrics.server.ts).
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
+      const scrape = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+      expect(scrape.status).toBe(200);
+      const metrics = parseExposition(await scrape.text());
+      const requests = seriesBy(metrics.get("clubtiers_http_request_duration_seconds"), "clubtiers_http_request_duration_seconds_count", ["method", "route", "status"]);
+      expect(requests.get("GET|/health|200")).toBe(2);
+      expect(requests.get("GET|/metrics|401")).toBe(1);
+      expect(seriesBy(metrics.get("clubtiers_sync_queue_oldest_due_age_seconds"), "clubtiers_sync_queue_oldest_due_age_seconds", []).get("")).toBe(0);
 
       // SIGTERM to npm and the server (one process group), as a supervisor sends it.
       // npm re-raises the signal once the server has exited; the server itself

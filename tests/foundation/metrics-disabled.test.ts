@@ -14,7 +14,7 @@ beforeAll(async () => {
 
 describe("GET /metrics with no METRICS_TOKEN", () => {
   it("answers 404, with or without a bearer token", async () => {
-    for (const headers of [{}, { authorization: "Bearer " }, { authorization: "Bearer anything-at-all-anything" }]) {
+    for (const headers of <Record<string, string>[]>[{}, { authorization: "Bearer " }, { authorization: "Bearer anything-at-all-anything" }]) {
       const res = await route.loader({ request: new Request("http://app.test/metrics", { headers }), params: {}, context: {} });
       expect(res.status).toBe(404);
       expect(await res.text()).not.toContain("clubtiers_");

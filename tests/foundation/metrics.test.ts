@@ -109,7 +109,9 @@ describe("GET /metrics", () => {
     const overdue = await enqueue(SHOPIFY_SHOP, "ok-overdue");
     await prisma.crmSyncQueue.update({ where: { id: overdue.id }, data: { nextRunAt: new Date(Date.now() - 120_000) } });
 
-    // Webhooks through the real route: a valid delivery, an unreadable one, a forged one.
+    // Webhooks through the real route: a valid delivery, an unreadable one, a
+    // forged one (the shop is installed, or the wrapper ignores its deliveries).
+    await app.auth.storeOfflineSession(SHOPIFY_SHOP);
     const orderBody = {
       id: 9_000_001,
       admin_graphql_api_id: "gid://shopify/Order/9000001",
@@ -185,7 +187,7 @@ describe("GET /metrics", () => {
   });
 
   it("refuses a request without the token, with a wrong one, or with another scheme", async () => {
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       {},
       { authorization: "Bearer wrong-token-wrong-token-wrong" },
       { authorization: `Bearer ${TOKEN}x` },
