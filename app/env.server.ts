@@ -58,6 +58,8 @@ export const envSchema = z.object({
   COMMERCE7_TIMEOUT_MS: int(10_000, 100, 120_000),
   /** How long an enrollment waits for an inline Commerce7 sync before queueing it. */
   ENROLL_INLINE_SYNC_DEADLINE_MS: int(2_000, 0, 30_000),
+  /** After an inline sync ran into its deadline, how long a shop's enrollments skip it and go straight to the queue. */
+  ENROLL_INLINE_COOLDOWN_MS: int(30_000, 0, 3_600_000),
   QUEUE_WORKER_ENABLED: bool(true),
   QUEUE_POLL_INTERVAL_MS: int(5_000, 10, 600_000),
   QUEUE_CONCURRENCY: int(4, 1, 64),

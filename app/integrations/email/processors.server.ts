@@ -3,25 +3,41 @@
 //
 // At least once: if the process dies after the mail server accepted the
 // message and before the items are marked, the retry sends it again. Items
-// failing while an alert is in flight are picked up by their own alert item.
+// failing while an alert is in flight are picked up by the next alert item
+// (app/queue/alerts.server.ts: one pending alert per shop).
 import type { Db } from "../../db.server";
 import { failureDigest } from "../../domain/alerts";
 import { customerExport } from "../../domain/privacy.server";
 import { env } from "../../env.server";
 import { log } from "../../log.server";
-import { ALERT_ACTION } from "../../queue/alerts.server";
+import { ALERT_ACTION, ALERT_ORDERING_KEY, PENDING_ALERT_KEY, rejoinAlert, takeAlert } from "../../queue/alerts.server";
+import { queueCrmSync } from "../../queue/enqueue.server";
 import { SyncError } from "../../queue/errors";
 import type { ProcessorContext, ProcessorResult } from "../../queue/registry";
 import { sendMail } from "./mailer.server";
 
-/** Failures per email; more wait for the next alert item. */
-const MAX_PER_EMAIL = 50;
+/** Failures per email (a mass failure is one email); more queue the next alert item. */
+const MAX_PER_EMAIL = 5_000;
 
 export function queueScreenUrl(shop: string) {
   return `https://${shop}/admin/apps/club-tiers/app/queue?status=failed`;
 }
 
-export async function sendFailureAlert({ db, shop, signal }: Pick<ProcessorContext, "db" | "shop" | "signal">): Promise<ProcessorResult> {
+export async function sendFailureAlert(ctx: Pick<ProcessorContext, "db" | "shop" | "signal" | "item">): Promise<ProcessorResult> {
+  const { db, item } = ctx;
+  // From here on, new failures queue the next alert rather than join this one.
+  await takeAlert(db, item);
+  try {
+    return await sendDigest(ctx);
+  } catch (error) {
+    if (error instanceof SyncError && (error.kind === "permanent" || error.kind === "auth")) throw error;
+    // To be retried: be the shop's pending alert again, unless a newer one is.
+    if (await rejoinAlert(db, item)) throw error;
+    return { result: { sent: false, reason: "a newer alert item reports these failures" } };
+  }
+}
+
+async function sendDigest({ db, shop, signal }: Pick<ProcessorContext, "db" | "shop" | "signal">): Promise<ProcessorResult> {
   const row = await db.shop.findUnique({ where: { domain: shop.domain }, select: { alertEmail: true } });
   if (!row?.alertEmail) return { result: { sent: false, reason: "no alert email" } };
   const failed = await unreported(db, shop.domain);
@@ -41,6 +57,10 @@ export async function sendFailureAlert({ db, shop, signal }: Pick<ProcessorConte
   );
   const sent = await sendMail(env.SMTP_URL, env.ALERT_FROM, { to: row.alertEmail, ...digest }, signal);
   await db.crmSyncQueue.updateMany({ where: { shop: shop.domain, id: { in: failed.map((f) => f.id) }, alertedAt: null }, data: { alertedAt: new Date() } });
+  // More than one email's worth: the next alert item reports the rest.
+  if (failed.length === MAX_PER_EMAIL) {
+    await queueCrmSync({ shop: shop.domain, actionType: ALERT_ACTION, stageId: "alert", customerId: ALERT_ORDERING_KEY, idempotencyKey: PENDING_ALERT_KEY }, db);
+  }
   log("alerts", "info", "alert_sent", { shop: shop.domain, failures: failed.length });
   return { result: { sent: true, failures: failed.length, messageId: sent.messageId } };
 }
