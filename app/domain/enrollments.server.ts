@@ -19,9 +19,9 @@ import { lockMember } from "../member-lock.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { processNow } from "../queue/inline.server";
 import { sql } from "../queue/sql.server";
-import { addMonths } from "./dates";
+import { addMonths, spendWindowStart } from "./dates";
 import { parseDelivery, type Delivery } from "./delivery";
-import { spendWindowStart } from "./orders";
+import { shopTimeZone } from "./shops.server";
 import { newMemberRefusal, tierChangeRefusal } from "./tiers";
 import { fieldErrors } from "./validation";
 import { MEMBER_LABELS, memberInput, type EnrollFields } from "./member-input";
@@ -61,7 +61,8 @@ export function noClubRefusal(tier: { name: string; c7ClubId: string | null }): 
 }
 
 /**
- * Spend recorded in the 12 months up to `now`, net of refunds, in cents: per
+ * Spend recorded in the 12 months up to `now` (from the start of the same
+ * shop-local date a year earlier: spendWindowStart), net of refunds, in cents: per
  * order, what was bought minus what was given back, never below zero (so a
  * cancellation and the refund that comes with it are not taken twice). One
  * statement; refunds are found through their (shop, orderId) index.
@@ -75,7 +76,7 @@ export async function recordedSpendCents(db: Db | Tx, shop: string, customerId: 
          WHERE p.shop = $1 AND p."customerId" = $2 AND p."occurredAt" >= $3 AND p."occurredAt" <= $4`),
     shop,
     customerId,
-    spendWindowStart(now),
+    spendWindowStart(now, await shopTimeZone(db, shop)),
     now,
   );
   return Number(rows[0]?.spend ?? 0);
@@ -105,7 +106,7 @@ export async function enroll(db: Db, shop: string, raw: Record<string, string | 
   if (!parsed.success) return { ok: false, errors: fieldErrors<EnrollFields>(parsed.error, MEMBER_LABELS) };
   const input = parsed.data;
   const now = opts.now ?? new Date();
-  const shopRow = await db.shop.findUnique({ where: { domain: shop }, select: { crm: true } });
+  const shopRow = await db.shop.findUnique({ where: { domain: shop }, select: { crm: true, timezone: true } });
   const crm = shopRow?.crm ?? "shopify";
 
   const again = await db.enrollment.findUnique({ where: { shop_idempotencyKey: { shop, idempotencyKey: input.idempotencyKey } } });
@@ -136,7 +137,7 @@ export async function enroll(db: Db, shop: string, raw: Record<string, string | 
           tierId: tier.id,
           status: "active",
           startedAt: now,
-          expiresAt: addMonths(now, tier.durationMonths),
+          expiresAt: addMonths(now, tier.durationMonths, shopRow?.timezone ?? "UTC"),
           idempotencyKey: input.idempotencyKey,
           syncState: "pending",
           ...(delivery ? { deliveryMethod: delivery.method, pickupLocationId: delivery.pickupLocationId } : {}),
@@ -291,7 +292,7 @@ export async function moveMember(
 ) {
   const { count } = await tx.enrollment.updateMany({ where: { id: current.id, shop, status: "active" }, data: { status: "upgraded", endedAt: now, endReason: reason } });
   if (count !== 1) throw new Error(`Enrollment ${current.id} is no longer active`);
-  const renewed = addMonths(now, tier.durationMonths);
+  const renewed = addMonths(now, tier.durationMonths, await shopTimeZone(tx, shop));
   const next = await tx.enrollment.create({
     data: {
       shop,

@@ -21,6 +21,7 @@ import { lockMember } from "../member-lock.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { moveMember, recordedSpendCents } from "./enrollments.server";
 import { decimalToCents } from "./money";
+import { shopTimeZone } from "./shops.server";
 import { orderCounts, orderEffects } from "./orders";
 
 export const ORDERS_CREATE = "orders/create";
@@ -178,7 +179,7 @@ async function applyMembershipEffects(tx: Tx, shop: string, crm: string, custome
   if (!placedUnder || !orderCounts(placedUnder, at)) return { membership: "none" as const };
   // On Commerce7 a tier without a club cannot hold members, so spend never upgrades into one.
   const tiers = await tx.tier.findMany({ where: { shop, active: true, ...(crm === "commerce7" ? { c7ClubId: { not: null } } : {}) } });
-  const effects = orderEffects({ current: placedUnder.tier, expiresAt: placedUnder.expiresAt, tiers, spendCents, at });
+  const effects = orderEffects({ current: placedUnder.tier, expiresAt: placedUnder.expiresAt, tiers, spendCents, at, timeZone: await shopTimeZone(tx, shop) });
   if (!effects.upgradeTo && !effects.expiresAt) {
     return active ? { membership: "unchanged" as const, enrollmentId: active.id } : { membership: "none" as const };
   }

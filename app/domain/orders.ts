@@ -2,13 +2,14 @@
 //
 // The rules (ADR 0007):
 // - Spend is the member's recorded purchases, net of refunds, over the trailing 12 months,
-//   ending at the order (the same window the enrollment wizard shows).
+//   ending at the order: from the start of the same shop-local date 12 months
+//   earlier (spendWindowStart in dates.ts; the window the enrollment wizard shows).
 // - UPGRADE: when that spend meets a higher active tier's annual threshold and
 //   the member's tier is upgradable, the member moves to the highest such tier
 //   (upgrade-only tiers included: reaching them is what they are for).
 // - RENEW: when that spend meets the annual threshold of the tier the member
 //   ends up in, the membership runs until the order date + that tier's
-//   duration, if that is later than its current expiry. Spend below the
+//   duration in calendar months of the shop's zone (dates.ts), if that is later than its current expiry. Spend below the
 //   threshold is recorded, but neither renews nor upgrades.
 // - Never down: an order never lowers a tier or shortens a membership, and a
 //   refund or cancellation only lowers the spend later decisions are made on.
@@ -23,23 +24,18 @@ export type RuleTier = { id: string; name: string; rank: number; active: boolean
 
 export type OrderEffects = { upgradeTo: RuleTier | null; expiresAt: Date | null };
 
-export function orderEffects(input: { current: RuleTier; expiresAt: Date; tiers: RuleTier[]; spendCents: number; at: Date }): OrderEffects {
+export function orderEffects(input: { current: RuleTier; expiresAt: Date; tiers: RuleTier[]; spendCents: number; at: Date; timeZone: string }): OrderEffects {
   const { current, tiers, spendCents, at } = input;
   const upgradeTo =
     tiers
       .filter((t) => t.rank > current.rank && spendCents >= t.annualThresholdCents && tierChangeRefusal(current, t) === null)
       .sort((a, b) => b.rank - a.rank)[0] ?? null;
   const tier = upgradeTo ?? current;
-  const renewed = spendCents >= tier.annualThresholdCents ? addMonths(at, tier.durationMonths) : null;
+  const renewed = spendCents >= tier.annualThresholdCents ? addMonths(at, tier.durationMonths, input.timeZone) : null;
   return { upgradeTo, expiresAt: renewed && renewed > input.expiresAt ? renewed : null };
 }
 
 /** Whether an order placed at `at` counts for a membership that runs until `expiresAt`. */
 export function orderCounts(membership: { expiresAt: Date }, at: Date): boolean {
   return at.getTime() < membership.expiresAt.getTime();
-}
-
-/** The trailing window spend is summed over, ending at `at`. */
-export function spendWindowStart(at: Date): Date {
-  return new Date(at.getTime() - 365 * 86_400_000);
 }

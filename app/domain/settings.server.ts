@@ -10,6 +10,7 @@ import { Commerce7Client } from "../integrations/commerce7/client.server";
 import { listClubs, type Club } from "../integrations/commerce7/clubs.server";
 import { sendMail } from "../integrations/email/mailer.server";
 import { SyncError } from "../queue/errors";
+import { isTimeZone } from "./dates";
 import { fieldErrors } from "./validation";
 import { CRMS, getCommerce7Credentials, publicShopSettings, requireShop, setCommerce7Credentials } from "./shops.server";
 
@@ -26,15 +27,6 @@ export type SettingsInput = z.infer<typeof settingsInput>;
 const SETTINGS_LABELS = { crm: "Platform", c7Tenant: "Tenant", c7AppId: "App id", c7AppSecret: "App secret", timezone: "Time zone", alertEmail: "Alert email" };
 export type FieldErrors = Partial<Record<keyof SettingsInput, string>>;
 
-function validTimeZone(tz: string) {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function loadSettings(db: Db, shop: string) {
   const row = await requireShop(db, shop);
   const creds = await getCommerce7Credentials(db, shop);
@@ -49,7 +41,7 @@ export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<
   const errors: FieldErrors = {};
   if (!parsed.success) return { ok: false, errors: fieldErrors<keyof SettingsInput>(parsed.error, SETTINGS_LABELS) };
   const input = parsed.data;
-  if (!validTimeZone(input.timezone)) errors.timezone = "Unknown time zone (use an IANA name such as America/Los_Angeles)";
+  if (!isTimeZone(input.timezone)) errors.timezone = "Unknown time zone (use an IANA name such as America/Los_Angeles)";
   const existing = await getCommerce7Credentials(db, shop);
   const secret = input.c7AppSecret || existing?.appSecret || "";
   if (input.crm === "commerce7") {

@@ -23,6 +23,15 @@ export async function recordInstall(db: Db | Tx, domain: string) {
   });
 }
 
+/**
+ * The shop's IANA time zone, which every membership date is computed in
+ * (dates.ts). A shop with no row yet computes in UTC, as the column's default.
+ */
+export async function shopTimeZone(db: Db | Tx, domain: string): Promise<string> {
+  const row = await db.shop.findUnique({ where: { domain }, select: { timezone: true } });
+  return row?.timezone ?? "UTC";
+}
+
 export async function markUninstalled(db: Db | Tx, domain: string) {
   await db.shop.updateMany({ where: { domain }, data: { uninstalledAt: new Date() } });
 }

@@ -139,7 +139,7 @@ describe("one writer per member", () => {
     await Promise.all([a, b]);
 
     const { active } = await expectConsistent(m.customerId);
-    expect(active?.expiresAt.toISOString()).toBe(app.dates.addMonths(newer, 12).toISOString());
+    expect(active?.expiresAt.toISOString()).toBe(app.dates.addMonths(newer, 12, "UTC").toISOString());
   });
 
   describe("an order against a concurrent expiry (the order's time against expiresAt decides)", () => {
@@ -163,7 +163,7 @@ describe("one writer per member", () => {
         expect(answer.membership).toBe("renewed");
         const { active, items } = await expectConsistent(m.customerId, now);
         expect(active?.id).toBe(m.enrollment.id);
-        expect(active?.expiresAt.toISOString()).toBe(app.dates.addMonths(placed, 12).toISOString());
+        expect(active?.expiresAt.toISOString()).toBe(app.dates.addMonths(placed, 12, "UTC").toISOString());
         const cancels = items.filter((i) => i.actionType === "cancel_membership");
         if (onPostgres) {
           // The forced order happened: the expiry went first only when told to.
