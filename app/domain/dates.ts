@@ -1,4 +1,4 @@
-// Calendar arithmetic for memberships, in the shop's own time zone (ADR 0013).
+// Calendar arithmetic for memberships, in the shop's own time zone (ADR 0015).
 // Pure: no clock is read and no database is touched here. Every membership date
 // rule goes through this module; nothing else adds months or counts days.
 //

@@ -1,4 +1,4 @@
-// The membership date rules (app/domain/dates.ts, ADR 0013) in three shop zones:
+// The membership date rules (app/domain/dates.ts, ADR 0015) in three shop zones:
 // Los Angeles (DST from the second Sunday of March to the first Sunday of
 // November), Auckland (southern hemisphere: DST from the last Sunday of
 // September to the first Sunday of April) and UTC (none). Instants are written
