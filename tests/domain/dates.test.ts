@@ -53,14 +53,14 @@ describe("addMonths: calendar months on the shop's wall clock, clamped to the mo
     [AKL, "2026-08-27T09:00:00+12:00", 1, "2026-09-27T09:00:00+13:00"],
     [UTC, "2026-02-08T23:30:00Z", 1, "2026-03-08T23:30:00Z"],
     // Across fall-back.
-    [LA, "2026-10-31T23:30:00-07:00", 1, "2026-11-30T23:30:00-08:00"],
+    [LA, "2025-10-31T23:30:00-07:00", 1, "2025-11-30T23:30:00-08:00"],
     [AKL, "2026-03-05T09:00:00+13:00", 1, "2026-04-05T09:00:00+12:00"],
-    [UTC, "2026-10-31T23:30:00Z", 1, "2026-11-30T23:30:00Z"],
+    [UTC, "2025-10-31T23:30:00Z", 1, "2025-11-30T23:30:00Z"],
     // A wall time inside the spring-forward gap moves later by the gap…
     [LA, "2026-02-08T02:30:00-08:00", 1, "2026-03-08T03:30:00-07:00"],
     [AKL, "2026-08-27T02:30:00+12:00", 1, "2026-09-27T03:30:00+13:00"],
     // …and one in the repeated fall-back hour takes the first of the two.
-    [LA, "2026-10-01T01:30:00-07:00", 1, "2026-11-01T01:30:00-07:00"],
+    [LA, "2025-10-02T01:30:00-07:00", 1, "2025-11-02T01:30:00-07:00"],
     [AKL, "2026-03-05T02:30:00+13:00", 1, "2026-04-05T02:30:00+13:00"],
   ])("%s %s + %i months = %s", (zone, start, months, expected) => {
     expect(iso(addMonths(at(start), months, zone))).toBe(iso(at(expected)));
@@ -95,7 +95,7 @@ describe("spendWindowStart: the start of the same local date 12 months earlier",
     [LA, "2026-03-08T12:00:00-07:00", "2025-03-08T00:00:00-08:00"], // from the spring-forward day to an ordinary winter day
     [LA, "2026-11-01T12:00:00-08:00", "2025-11-01T00:00:00-07:00"], // from the fall-back day to a summer day
     [AKL, "2026-07-01T00:30:00+12:00", "2025-07-01T00:00:00+12:00"], // still 30 June in UTC
-    [AKL, "2026-10-10T12:00:00+13:00", "2025-10-10T00:00:00+13:00"],
+    [AKL, "2025-11-10T12:00:00+13:00", "2024-11-10T00:00:00+13:00"],
     [AKL, "2026-04-05T12:00:00+12:00", "2025-04-05T00:00:00+13:00"],
     [AKL, "2028-02-29T10:00:00+13:00", "2027-02-28T00:00:00+13:00"],
   ])("%s at %s starts at %s", (zone, instant, expected) => {
