@@ -52,7 +52,7 @@ function start(file: string, env: Record<string, string>, ready: string): Promis
 // PostgreSQL only for now: a SQLite variant (another process holding the
 // write lock) is still to be written — a libsql write transaction in a second
 // process did not hold this worker's writes off.
-describe.runIf(dbProvider === "postgresql")("the database goes away and comes back", () => {
+describe("the database goes away and comes back (PostgreSQL: this file runs only there, see vitest.config.ts)", () => {
   it(`for ${OUTAGE_MS / 1000} s: the worker uses under 5% CPU, logs fewer than 20 lines, and drains everything after`, async () => {
     const url = process.env.DATABASE_URL!;
     const u = new URL(url);
