@@ -22,6 +22,7 @@ import { sql } from "../queue/sql.server";
 import { addMonths, spendWindowStart } from "./dates";
 import { parseDelivery, type Delivery } from "./delivery";
 import { shopTimeZone } from "./shops.server";
+import { tierChangeEnd } from "./membership-status";
 import { newMemberRefusal, tierChangeRefusal } from "./tiers";
 import { fieldErrors } from "./validation";
 import { MEMBER_LABELS, memberInput, type EnrollFields } from "./member-input";
@@ -34,7 +35,7 @@ export const enrollInput = memberInput.extend({
 
 export type EnrollResult =
   | { ok: true; enrollmentId: string; customerId: string; sync: "synced" | "queued"; message: string; duplicate: boolean }
-  | { ok: false; errors: Partial<Record<EnrollFields, string>>; existingEnrollmentId?: string };
+  | { ok: false; errors: Partial<Record<EnrollFields, string>>; existingMemberId?: string };
 
 export type StepResult = { ok: true; value: z.output<typeof memberInput> } | { ok: false; errors: Partial<Record<EnrollFields, string>> };
 
@@ -129,7 +130,7 @@ export async function enroll(db: Db, shop: string, raw: Record<string, string | 
     created = await db.$transaction(async (tx) => {
       const customer = await findOrCreateCustomer(tx, shop, input);
       const active = await tx.enrollment.findFirst({ where: { shop, customerId: customer.id, status: "active" }, select: { id: true } });
-      if (active) throw new AlreadyMember(active.id);
+      if (active) throw new AlreadyMember(customer.id);
       const enrollment = await tx.enrollment.create({
         data: {
           shop,
@@ -157,11 +158,11 @@ export async function enroll(db: Db, shop: string, raw: Record<string, string | 
     if (winner && (error instanceof AlreadyMember || isUniqueViolation(error))) {
       return { ok: true, enrollmentId: winner.id, customerId: winner.customerId, sync: "queued", message: syncMessage(crm, "queued"), duplicate: true };
     }
-    if (error instanceof AlreadyMember) return alreadyMember(error.enrollmentId);
+    if (error instanceof AlreadyMember) return alreadyMember(error.customerId);
     if (isUniqueViolation(error)) {
       const customer = await db.customer.findUnique({ where: { shop_email: { shop, email: input.email } } });
       const active = customer && (await db.enrollment.findFirst({ where: { shop, customerId: customer.id, status: "active" } }));
-      if (active) return alreadyMember(active.id);
+      if (active) return alreadyMember(active.customerId);
     }
     throw error;
   }
@@ -193,13 +194,14 @@ async function keepAddresses(tx: Tx, shop: string, customerId: string, delivery:
 }
 
 class AlreadyMember extends Error {
-  constructor(readonly enrollmentId: string) {
+  constructor(readonly customerId: string) {
     super("already a member");
   }
 }
 
-function alreadyMember(enrollmentId: string): EnrollResult {
-  return { ok: false, errors: { form: "This customer already has an active membership." }, existingEnrollmentId: enrollmentId };
+/** Refused: the customer is a member already; their page is `existingMemberId`. */
+function alreadyMember(customerId: string): EnrollResult {
+  return { ok: false, errors: { form: "This customer already has an active membership." }, existingMemberId: customerId };
 }
 
 /** The customer to enroll, locked (lockMember) before any row of theirs is written. */
@@ -253,8 +255,8 @@ export async function cancelMembership(db: Db, shop: string, enrollmentId: strin
 }
 
 /**
- * Moves the member to another tier: the current enrollment becomes `upgraded`
- * and a new active one starts in the new tier, keeping the later of the old
+ * Moves the member to another tier: the current enrollment ends as `upgraded`
+ * or `moved_down` (by the tiers' ranks) and a new active one starts in the new tier, keeping the later of the old
  * expiry and now + the new tier's duration; `upgrade_membership` is queued with
  * the old and new tier. One transaction.
  */
@@ -269,7 +271,7 @@ export async function changeTier(db: Db, shop: string, enrollmentId: string, new
     const crm = (await tx.shop.findUnique({ where: { domain: shop }, select: { crm: true } }))?.crm;
     const refusal = tierChangeRefusal(from, tier) ?? (crm === "commerce7" ? noClubRefusal(tier) : null);
     if (refusal) return { ok: false as const, message: refusal };
-    const next = await moveMember(tx, shop, current, tier, now, `Moved to ${tier.name}`);
+    const next = await moveMember(tx, shop, current, tier, now, `Moved to ${tier.name}`, tierChangeEnd(from, tier));
     return { ok: true as const, enrollmentId: next.id };
   });
   if (result.ok) wakeWorker();
@@ -278,7 +280,7 @@ export async function changeTier(db: Db, shop: string, enrollmentId: string, new
 
 /**
  * The one way a member changes tier (merchant's change, or an upgrade earned
- * by spend): inside the caller's transaction, end `current` as `upgraded`,
+ * by spend): inside the caller's transaction, end `current` as `endedAs`,
  * start the new enrollment, and queue `upgrade_membership`. The caller checks
  * the tier rules first and wakes the worker after commit.
  */
@@ -289,8 +291,9 @@ export async function moveMember(
   tier: { id: string; durationMonths: number },
   now: Date,
   reason: string,
+  endedAs: "upgraded" | "moved_down",
 ) {
-  const { count } = await tx.enrollment.updateMany({ where: { id: current.id, shop, status: "active" }, data: { status: "upgraded", endedAt: now, endReason: reason } });
+  const { count } = await tx.enrollment.updateMany({ where: { id: current.id, shop, status: "active" }, data: { status: endedAs, endedAt: now, endReason: reason } });
   if (count !== 1) throw new Error(`Enrollment ${current.id} is no longer active`);
   const renewed = addMonths(now, tier.durationMonths, await shopTimeZone(tx, shop));
   const next = await tx.enrollment.create({

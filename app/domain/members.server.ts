@@ -9,6 +9,7 @@ import { SYNC_STATES } from "../queue/sync-state.server";
 import { searchTerm } from "./bounds";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { recordedSpendCents } from "./enrollments.server";
+import { STATUSES } from "./membership-status";
 import { tierChangeRefusal } from "./tiers";
 
 // A list URL is typed by hand, bookmarked, or stale: a value we do not know
@@ -17,7 +18,7 @@ import { tierChangeRefusal } from "./tiers";
 export const listQuery = z.object({
   q: z.string().optional().catch(undefined).transform(searchTerm),
   tier: z.string().max(100).catch(""),
-  status: z.enum(["active", "upgraded", "expired", "cancelled", "all"]).catch("active"),
+  status: z.enum([...STATUSES, "all"]).catch("active"),
   sync: z.union([z.literal(""), z.enum(SYNC_STATES)]).catch(""),
   sort: z.enum(["expiry", "enrolled"]).catch("enrolled"),
   cursor: z.string().max(500).catch(""),
@@ -59,6 +60,8 @@ export async function listMembers(db: Db, shop: string, raw: Partial<Record<keyo
     query: q,
     members: page.map((e) => ({
       id: e.id,
+      // The member page is the customer's.
+      customerId: e.customerId,
       name: `${e.customer.firstName} ${e.customer.lastName}`.trim() || e.customer.email,
       email: e.customer.email,
       tier: e.tier.name,
@@ -73,13 +76,26 @@ export async function listMembers(db: Db, shop: string, raw: Partial<Record<keyo
 
 const PURCHASES_SHOWN = 20;
 
-/** Everything the member page shows, in a fixed number of queries. */
-export async function memberDetail(db: Db, shop: string, enrollmentId: string) {
-  const enrollment = await db.enrollment.findFirst({ where: { id: enrollmentId, shop }, include: { customer: true, tier: true } });
+/**
+ * Everything the member page shows, in a fixed number of queries. The page is
+ * the MEMBER's (a customer id): their current membership (the active one, or
+ * the latest that ended) with every earlier one as history, so a tier change
+ * never sends the merchant to another page. An enrollment id, as older links
+ * carry, answers with the member to redirect to.
+ */
+export async function memberDetail(db: Db, shop: string, id: string) {
+  const customer = await db.customer.findFirst({ where: { id, shop }, select: { id: true } });
+  if (!customer) {
+    const byEnrollment = await db.enrollment.findFirst({ where: { id, shop }, select: { customerId: true } });
+    return byEnrollment ? ({ redirectTo: byEnrollment.customerId } as const) : null;
+  }
+  const enrollment =
+    (await db.enrollment.findFirst({ where: { shop, customerId: customer.id, status: "active" }, include: { customer: true, tier: true } })) ??
+    (await db.enrollment.findFirst({ where: { shop, customerId: customer.id }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], include: { customer: true, tier: true } }));
   if (!enrollment) return null;
   const customerId = enrollment.customerId;
   const [history, items, spendCents, tiers, purchases] = await Promise.all([
-    db.enrollment.findMany({ where: { shop, customerId }, include: { tier: { select: { name: true } } }, orderBy: { createdAt: "asc" } }),
+    db.enrollment.findMany({ where: { shop, customerId }, include: { tier: { select: { name: true } } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
     db.crmSyncQueue.findMany({ where: { shop, customerId }, include: { attemptsLog: { orderBy: { startedAt: "asc" } } }, orderBy: { createdAt: "asc" } }),
     recordedSpendCents(db, shop, customerId),
     // On Commerce7 a tier without a club takes nobody (see noClubRefusal).
@@ -98,15 +114,12 @@ export async function memberDetail(db: Db, shop: string, enrollmentId: string) {
   const refunded = new Map(refunds.map((r) => [r.orderId, r._sum.amountCents ?? 0]));
   // Only the tiers the member may move to (same rule changeTier enforces).
   const moveTargets = tiers.filter((t) => tierChangeRefusal(enrollment.tier, t) === null).map((t) => ({ id: t.id, name: t.name }));
-  // Viewing a membership that has ended (changed tier, upgraded by spend)? Point to the current one.
-  const current = enrollment.status === "active" ? null : (history.find((h) => h.status === "active" && h.id !== enrollment.id) ?? null);
   return {
     enrollment,
     history,
     items,
     spendCents,
     tiers: moveTargets,
-    current: current && { id: current.id, tier: current.tier.name },
     // What the spend is made of: the latest orders, each with what was given back (at most its amount).
     purchases: purchases.map((p) => ({ ...p, refundedCents: Math.min(p.amountCents, refunded.get(p.orderId) ?? 0) })),
   };

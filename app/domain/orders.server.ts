@@ -194,7 +194,7 @@ async function applyMembershipEffects(tx: Tx, shop: string, crm: string, custome
     if (count !== 1) throw new Error(`Enrollment ${placedUnder.id} changed under the member lock`);
   }
   if (effects.upgradeTo) {
-    const next = await moveMember(tx, shop, placedUnder, effects.upgradeTo, at, `Upgraded to ${effects.upgradeTo.name} by spend`);
+    const next = await moveMember(tx, shop, placedUnder, effects.upgradeTo, at, `Upgraded to ${effects.upgradeTo.name} by spend`, "upgraded");
     return { membership: "upgraded" as const, enrollmentId: next.id };
   }
   const { count } = await tx.enrollment.updateMany({ where: { id: placedUnder.id, shop, status: "active" }, data: { expiresAt: effects.expiresAt! } });

@@ -40,7 +40,8 @@ export async function listSyncItems(db: Db, shop: string, raw: { status?: string
       attempts: `${i.attempts}/${i.maxAttempts}`,
       nextRunAt: i.nextRunAt.toISOString(),
       lastError: i.lastError,
-      enrollmentId: i.enrollmentId,
+      // The member page is the customer's; only membership items have one.
+      memberId: i.enrollmentId ? i.customerId : null,
       createdAt: i.createdAt.toISOString(),
     })),
     nextCursor: rows.length > SYNC_PAGE && last ? encodeCursor(last.createdAt, last.id) : null,

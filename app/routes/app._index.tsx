@@ -28,7 +28,7 @@ function Figure({ label, value, testId }: { label: string; value: number; testId
 }
 
 export default function Index() {
-  const { shop, activeByTier, activeTotal, newThisMonth, tierChangesThisMonth, expiringSoon, queue, tokenMigration } = useLoaderData<typeof loader>();
+  const { shop, activeByTier, activeTotal, newThisMonth, upgradesThisMonth, movedDownThisMonth, expiringSoon, queue, tokenMigration } = useLoaderData<typeof loader>();
   return (
     <Page>
       <TitleBar title="Club Tiers" />
@@ -45,10 +45,11 @@ export default function Index() {
           </Layout.Section>
         )}
         <Layout.Section>
-          <InlineGrid columns={{ xs: 1, md: 4 }} gap="400">
+          <InlineGrid columns={{ xs: 1, md: 5 }} gap="400">
             <Figure label="Active members" value={activeTotal} testId="active-members" />
             <Figure label="New this month" value={newThisMonth} testId="new-this-month" />
-            <Figure label="Tier changes this month" value={tierChangesThisMonth} testId="tier-changes" />
+            <Figure label="Upgrades this month" value={upgradesThisMonth} testId="upgrades" />
+            <Figure label="Moved down this month" value={movedDownThisMonth} testId="moved-down" />
             <Figure label="Expiring in the next 30 days" value={expiringSoon} testId="expiring-soon" />
           </InlineGrid>
         </Layout.Section>

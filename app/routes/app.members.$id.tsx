@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
 import { Link, useActionData, useLoaderData, useNavigation, useSearchParams, useSubmit } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Box, Button, Card, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
 import { Modal, TitleBar, useAppBridge } from "@shopify/app-bridge-react";
@@ -6,18 +7,30 @@ import { useEffect, useState } from "react";
 import prisma from "~/db.server";
 import { cancelMembership, changeTier } from "~/domain/enrollments.server";
 import { memberDetail } from "~/domain/members.server";
+import { statusLabel } from "~/domain/membership-status";
+import { retryNow } from "~/queue/manual.server";
 import { ACTION_LABELS, type QueueAction } from "~/queue/types";
 import { formatCents } from "~/domain/money";
 import { authenticate } from "~/shopify.server";
+
+/** Where the member is on their platform, opened in the admin (App Bridge navigates `shopify://admin/…`). */
+function shopifyAdminUrl(gid: string | null, kind: "customers" | "orders") {
+  const id = gid?.match(/^gid:\/\/shopify\/(?:Customer|Order)\/(\d+)$/)?.[1];
+  return id ? `shopify://admin/${kind}/${id}` : null;
+}
 
 export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const detail = await memberDetail(prisma, session.shop, params.id ?? "");
   if (!detail) throw new Response("Member not found", { status: 404 });
-  const { enrollment, history, items, spendCents, tiers, current, purchases } = detail;
+  // An old link named an enrollment: the page is the member's now.
+  if ("redirectTo" in detail) throw redirect(`/app/members/${detail.redirectTo}${new URL(request.url).search}`);
+  const { enrollment, history, items, spendCents, tiers, purchases } = detail;
+  const crm = (await prisma.shop.findUnique({ where: { domain: session.shop }, select: { crm: true } }))?.crm ?? "shopify";
   return {
     member: {
-      id: enrollment.id,
+      id: enrollment.customerId,
+      enrollmentId: enrollment.id,
       name: `${enrollment.customer.firstName} ${enrollment.customer.lastName}`.trim() || enrollment.customer.email,
       email: enrollment.customer.email,
       tier: enrollment.tier.name,
@@ -26,8 +39,13 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
       syncState: enrollment.syncState,
       expiresAt: enrollment.expiresAt.toISOString().slice(0, 10),
       spend: formatCents(spendCents),
+      // Commerce7's admin has no documented deep link; its customer id is shown instead.
+      adminUrl: crm === "shopify" ? shopifyAdminUrl(enrollment.customer.platformId, "customers") : null,
+      platformId: crm === "commerce7" ? enrollment.customer.platformId : null,
     },
-    history: history.map((h) => ({ id: h.id, tier: h.tier.name, status: h.status, startedAt: h.startedAt.toISOString().slice(0, 10), endedAt: h.endedAt?.toISOString().slice(0, 10) ?? null, endReason: h.endReason })),
+    history: history
+      .filter((h) => h.id !== enrollment.id)
+      .map((h) => ({ id: h.id, tier: h.tier.name, status: statusLabel(h.status), startedAt: h.startedAt.toISOString().slice(0, 10), endedAt: h.endedAt?.toISOString().slice(0, 10) ?? null, endReason: h.endReason })),
     syncs: items.map((q) => ({
       id: q.id,
       action: ACTION_LABELS[q.actionType as QueueAction] ?? q.actionType,
@@ -36,9 +54,9 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
       attempts: q.attemptsLog.map((a) => ({ at: a.startedAt.toISOString(), outcome: a.outcome, error: a.error, httpStatus: a.httpStatus })),
     })),
     tiers,
-    current,
     purchases: purchases.map((p) => ({
       order: p.orderId.split("/").pop() ?? p.orderId,
+      url: shopifyAdminUrl(p.orderId, "orders"),
       at: p.occurredAt.toISOString().slice(0, 10),
       amount: formatCents(p.amountCents, p.currency),
       refunded: p.refundedCents > 0 ? formatCents(p.refundedCents, p.currency) : null,
@@ -49,22 +67,32 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
 export const action = async ({ request, params }: ActionFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const form = await request.formData();
-  const id = params.id ?? "";
-  if (form.get("intent") === "cancel") {
-    const r = await cancelMembership(prisma, session.shop, id, { reason: String(form.get("reason") ?? "") });
-    return { ok: r.ok, message: r.message, movedTo: null };
+  const intent = form.get("intent");
+  if (intent === "retry") {
+    // Only an item of this member (and shop): the page never acts on another's.
+    const item = await prisma.crmSyncQueue.findFirst({ where: { id: String(form.get("queueId") ?? ""), shop: session.shop, customerId: params.id ?? "" }, select: { id: true } });
+    if (!item) return { ok: false, message: "This sync item is not this member's." };
+    const r = await retryNow(prisma, session.shop, item.id);
+    return { ok: r.ok, message: r.ok ? "Retry queued" : r.reason };
   }
-  if (form.get("intent") === "change-tier") {
-    const r = await changeTier(prisma, session.shop, id, String(form.get("tierId") ?? ""));
-    return r.ok ? { ok: true, message: "Tier changed — sync queued", movedTo: r.enrollmentId } : { ok: false, message: r.message, movedTo: null };
+  // The membership acted on is the member's active one, read here, never one named by the browser.
+  const active = await prisma.enrollment.findFirst({ where: { shop: session.shop, customerId: params.id ?? "", status: "active" }, select: { id: true } });
+  if (!active) return { ok: false, message: "This member has no active membership." };
+  if (intent === "cancel") {
+    const r = await cancelMembership(prisma, session.shop, active.id, { reason: String(form.get("reason") ?? "") });
+    return { ok: r.ok, message: r.message };
   }
-  return { ok: false, message: "Unknown action", movedTo: null };
+  if (intent === "change-tier") {
+    const r = await changeTier(prisma, session.shop, active.id, String(form.get("tierId") ?? ""));
+    return r.ok ? { ok: true, message: "Tier changed — sync queued" } : { ok: false, message: r.message };
+  }
+  return { ok: false, message: "Unknown action" };
 };
 
 const tone = { synced: "success", pending: "attention", failed: "critical", completed: "success", processing: "info", cancelled: undefined } as const;
 
 export default function Member() {
-  const { member, history, syncs, tiers, current, purchases } = useLoaderData<typeof loader>();
+  const { member, history, syncs, tiers, purchases } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const busy = useNavigation().state !== "idle";
@@ -72,7 +100,8 @@ export default function Member() {
   const [tierOpen, setTierOpen] = useState(false);
   const [reason, setReason] = useState("");
   const [newTier, setNewTier] = useState(tiers[0]?.id ?? "");
-  const flash = params.get("synced") ?? (result?.ok ? result.message : null);
+  // The latest action speaks first; the enrollment's outcome (in the URL) only until then.
+  const flash = result ? (result.ok ? result.message : null) : params.get("synced");
   const submit = useSubmit();
   const shopify = useAppBridge();
   useEffect(() => {
@@ -95,26 +124,30 @@ export default function Member() {
               </Banner>
             )}
             {result && !result.ok && <Banner tone="critical">{result.message}</Banner>}
-            {result?.movedTo && (
-              <Banner tone="success">
-                <Link to={`/app/members/${result.movedTo}`}>Open the new membership</Link>
-              </Banner>
-            )}
-            {current && (
-              <Banner tone="info" title={`This membership has ended; the member is now in ${current.tier}.`}>
-                <Link to={`/app/members/${current.id}`}>Open the current membership</Link>
-              </Banner>
-            )}
             <Card>
               <BlockStack gap="200">
                 <InlineStack gap="200">
                   <Text as="h2" variant="headingMd">
                     <span data-testid="member-tier">{member.tier}</span>
                   </Text>
-                  <Badge>{member.status}</Badge>
+                  <Badge>{statusLabel(member.status)}</Badge>
                   <Badge tone={tone[member.syncState as keyof typeof tone]}>{`sync: ${member.syncState}`}</Badge>
                 </InlineStack>
-                <Text as="p">{member.email}</Text>
+                <Text as="p" breakWord>
+                  {member.email}
+                </Text>
+                {member.adminUrl && (
+                  <Text as="p">
+                    <a href={member.adminUrl} target="_top">
+                      Open the customer in Shopify
+                    </a>
+                  </Text>
+                )}
+                {member.platformId && (
+                  <Text as="p" tone="subdued">
+                    {`Commerce7 customer id: ${member.platformId}`}
+                  </Text>
+                )}
                 <Text as="p">Expires {member.expiresAt}</Text>
                 <Text as="p">Recorded spend (12 months): {member.spend}</Text>
                 {member.status === "active" && (
@@ -137,7 +170,15 @@ export default function Member() {
                 {purchases.length === 0 && <Text as="p" tone="subdued">No orders recorded yet.</Text>}
                 {purchases.map((p) => (
                   <Text as="p" key={p.order}>
-                    {p.at}: order {p.order}, {p.amount}
+                    {p.at}: order{" "}
+                    {p.url ? (
+                      <a href={p.url} target="_top">
+                        {p.order}
+                      </a>
+                    ) : (
+                      p.order
+                    )}
+                    , {p.amount}
                     {p.refunded ? ` (${p.refunded} refunded)` : ""}
                   </Text>
                 ))}
@@ -148,6 +189,11 @@ export default function Member() {
                 <Text as="h2" variant="headingMd">
                   History
                 </Text>
+                {history.length === 0 && (
+                  <Text as="p" tone="subdued">
+                    No earlier memberships.
+                  </Text>
+                )}
                 {history.map((h) => (
                   <Text as="p" key={h.id}>
                     {h.startedAt}: enrolled in {h.tier} — {h.status}
@@ -167,7 +213,14 @@ export default function Member() {
                       <Text as="span" fontWeight="semibold">
                         {s.action}
                       </Text>
-                      <Badge tone={tone[s.status as keyof typeof tone]}>{s.status}</Badge>
+                      <span data-testid="sync-status" data-status={s.status}>
+                        <Badge tone={tone[s.status as keyof typeof tone]}>{s.status}</Badge>
+                      </span>
+                      {s.status === "failed" && (
+                        <Button size="slim" onClick={() => submit({ intent: "retry", queueId: s.id }, { method: "post" })} accessibilityLabel={`Retry ${s.action}`} loading={busy}>
+                          Retry
+                        </Button>
+                      )}
                     </InlineStack>
                     {s.attempts.map((a, i) => (
                       <Text as="p" tone="subdued" key={i}>

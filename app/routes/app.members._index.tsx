@@ -4,6 +4,7 @@ import { Badge, Button, Card, IndexTable, InlineStack, Layout, Page, Select, Tex
 import { TitleBar } from "@shopify/app-bridge-react";
 import { useState } from "react";
 import prisma from "~/db.server";
+import { STATUSES, statusLabel } from "~/domain/membership-status";
 import { listMembers } from "~/domain/members.server";
 import { authenticate } from "~/shopify.server";
 
@@ -51,7 +52,7 @@ export default function Members() {
                   name="status"
                   value={status}
                   onChange={setStatus}
-                  options={["active", "upgraded", "expired", "cancelled", "all"].map((s) => ({ label: s[0]!.toUpperCase() + s.slice(1), value: s }))}
+                  options={[...STATUSES, "all" as const].map((s) => ({ label: s === "all" ? "All" : statusLabel(s)[0]!.toUpperCase() + statusLabel(s).slice(1), value: s }))}
                 />
                 <Select label="Sync" name="sync" value={sync} onChange={setSync} options={[{ label: "Any", value: "" }, { label: "Synced", value: "synced" }, { label: "Pending", value: "pending" }, { label: "Failed", value: "failed" }, { label: "Discarded", value: "discarded" }]} />
                 <Select label="Sort" name="sort" value={sort} onChange={setSort} options={[{ label: "Newest enrollment", value: "enrolled" }, { label: "Expiring soonest", value: "expiry" }]} />
@@ -72,7 +73,7 @@ export default function Members() {
               {members.map((m, i) => (
                 <IndexTable.Row id={m.id} key={m.id} position={i}>
                   <IndexTable.Cell>
-                    <Button variant="plain" url={`/app/members/${m.id}`}>
+                    <Button variant="plain" url={`/app/members/${m.customerId}`}>
                       {m.name}
                     </Button>
                     <Text as="p" tone="subdued">
@@ -81,7 +82,7 @@ export default function Members() {
                   </IndexTable.Cell>
                   <IndexTable.Cell>{m.tier}</IndexTable.Cell>
                   <IndexTable.Cell>
-                    <Badge>{m.status}</Badge>
+                    <Badge>{statusLabel(m.status)}</Badge>
                   </IndexTable.Cell>
                   <IndexTable.Cell>
                     <Badge tone={syncTone[m.syncState as keyof typeof syncTone]}>{m.syncState}</Badge>

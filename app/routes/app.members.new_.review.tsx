@@ -58,7 +58,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const form = Object.fromEntries(await request.formData()) as Record<string, string>;
   const result = await enroll(prisma, session.shop, { ...form, platformId: form.platformId || undefined });
   if (!result.ok) return result;
-  return redirect(`/app/members/${result.enrollmentId}?${new URLSearchParams({ synced: result.message })}`);
+  return redirect(`/app/members/${result.customerId}?${new URLSearchParams({ synced: result.message })}`);
 };
 
 export default function Review() {
@@ -84,7 +84,7 @@ export default function Review() {
                       {Object.values(result.errors).map((e) => (
                         <p key={e}>{e}</p>
                       ))}
-                      {result.existingEnrollmentId && <Link to={`/app/members/${result.existingEnrollmentId}`}>Open the member</Link>}
+                      {result.existingMemberId && <Link to={`/app/members/${result.existingMemberId}`}>Open the member</Link>}
                     </BlockStack>
                   </Banner>
                 )}

@@ -99,8 +99,8 @@ export default function Queue() {
                 {items.map((i, n) => (
                   <IndexTable.Row id={i.id} key={i.id} position={n}>
                     <IndexTable.Cell>
-                      {i.enrollmentId ? (
-                        <Button variant="plain" url={`/app/members/${i.enrollmentId}`}>
+                      {i.memberId ? (
+                        <Button variant="plain" url={`/app/members/${i.memberId}`}>
                           {i.action}
                         </Button>
                       ) : (

@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, EmptyState, IndexTable, InlineStack, Layout, Page, Text } from "@shopify/polaris";
-import { TitleBar, useAppBridge } from "@shopify/app-bridge-react";
-import { useEffect } from "react";
+import { Form, Link, useActionData, useLoaderData, useSearchParams, useSubmit } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Box, Button, Card, EmptyState, IndexTable, InlineStack, Layout, Page, Text } from "@shopify/polaris";
+import { Modal, TitleBar, useAppBridge } from "@shopify/app-bridge-react";
+import { useEffect, useState } from "react";
 import prisma from "~/db.server";
 import { shopClubs } from "~/domain/clubs.server";
 import { formatCents } from "~/domain/money";
@@ -17,6 +17,9 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   // Club names from the cache only: the list must open while Commerce7 is down.
   const clubs = commerce7 ? new Map((await shopClubs(prisma, session.shop)).clubs.map((c) => [c.id, c.title])) : null;
   const activeCount = tiers.filter((t) => t.active).length;
+  const members = new Map(
+    (await prisma.enrollment.groupBy({ by: ["tierId"], where: { shop: session.shop, status: "active" }, _count: true })).map((g) => [g.tierId, g._count]),
+  );
   return {
     commerce7,
     activeCount,
@@ -30,6 +33,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
       initial: formatCents(t.initialPurchaseCents),
       months: t.durationMonths,
       discount: t.discountPercent,
+      members: members.get(t.id) ?? 0,
       club: clubs ? (t.c7ClubId ? (clubs.get(t.c7ClubId) ?? t.c7ClubId) : null) : undefined,
     })),
   };
@@ -58,6 +62,9 @@ export default function Tiers() {
   const saved = params.get("saved");
   const savedName = saved ? tiers.find((t) => t.id === saved)?.name : undefined;
   const shopify = useAppBridge();
+  const submit = useSubmit();
+  // A tier with members is deactivated only after the merchant has read what it does to them.
+  const [confirm, setConfirm] = useState<{ id: string; name: string; members: number } | null>(null);
   useEffect(() => {
     if (savedName) shopify?.toast?.show(`${savedName} saved`);
   }, [savedName, shopify]);
@@ -139,9 +146,15 @@ export default function Tiers() {
                               </TierAction>
                             </>
                           )}
-                          <TierAction id={t.id} intent={t.active ? "deactivate" : "activate"} label={`${t.active ? "Deactivate" : "Activate"} ${t.name}`}>
-                            {t.active ? "Deactivate" : "Activate"}
-                          </TierAction>
+                          {t.active && t.members > 0 ? (
+                            <Button size="slim" accessibilityLabel={`Deactivate ${t.name}`} onClick={() => setConfirm(t)}>
+                              Deactivate
+                            </Button>
+                          ) : (
+                            <TierAction id={t.id} intent={t.active ? "deactivate" : "activate"} label={`${t.active ? "Deactivate" : "Activate"} ${t.name}`}>
+                              {t.active ? "Deactivate" : "Activate"}
+                            </TierAction>
+                          )}
                         </InlineStack>
                       </IndexTable.Cell>
                     </IndexTable.Row>
@@ -155,6 +168,29 @@ export default function Tiers() {
           </BlockStack>
         </Layout.Section>
       </Layout>
+      <Modal id="deactivate-tier" open={confirm !== null} onHide={() => setConfirm(null)}>
+        <Box padding="400">
+          <BlockStack gap="200">
+            <Text as="p">
+              {confirm ? `${confirm.name} has ${confirm.members === 1 ? "1 active member" : `${confirm.members} active members`}.` : ""} They keep their membership until it
+              ends (or until you change their tier); the tier takes no new members and no one is upgraded into it.
+            </Text>
+          </BlockStack>
+        </Box>
+        <TitleBar title={confirm ? `Deactivate ${confirm.name}?` : "Deactivate tier?"}>
+          <button
+            variant="primary"
+            tone="critical"
+            onClick={() => {
+              if (confirm) submit({ intent: "deactivate", id: confirm.id }, { method: "post" });
+              setConfirm(null);
+            }}
+          >
+            Deactivate
+          </button>
+          <button onClick={() => setConfirm(null)}>Keep it active</button>
+        </TitleBar>
+      </Modal>
     </Page>
   );
 }

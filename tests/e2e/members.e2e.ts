@@ -202,7 +202,8 @@ describe("members", () => {
     await frame.getByLabel("New tier").selectOption({ label: "Silver" });
     await frame.getByRole("dialog").getByRole("button", { name: "Change tier" }).click();
     await frame.getByText("Tier changed — sync queued").first().waitFor();
-    await frame.getByRole("link", { name: "Open the new membership" }).click();
+    // The page follows the member: it now shows the Silver membership.
+    await expect.poll(() => frame.getByTestId("member-tier").textContent()).toBe("Silver");
     await frame.getByRole("button", { name: "Cancel membership" }).click();
     await frame.getByRole("dialog").getByRole("button", { name: "Cancel membership" }).click();
     await frame.getByText("Membership cancelled — sync queued").first().waitFor();

@@ -13,7 +13,7 @@ const OTHER = "other-home.myshopify.com";
 const DAY = 86_400_000;
 
 describe("home", () => {
-  it("shows active members per tier, new members and tier changes this month, expiring soon, and queue health", async () => {
+  it("shows active members per tier, new members, upgrades and moves down this month, expiring soon, and queue health", async () => {
     const tiers: Record<string, string> = {};
     for (const shop of [SHOP, OTHER]) {
       await prisma.shop.create({ data: { domain: shop } });
@@ -54,7 +54,8 @@ describe("home", () => {
       { id: tiers[`${SHOP}:Silver`], name: "Silver", members: 1 },
       { id: tiers[`${SHOP}:Gold`], name: "Gold", members: 3 },
     ]);
-    expect(home).toMatchObject({ activeTotal: 4, newThisMonth: 4, tierChangesThisMonth: 2, expiringSoon: 1 });
+    // Both moves this month were up the order (the merchant's and the order's).
+    expect(home).toMatchObject({ activeTotal: 4, newThisMonth: 4, upgradesThisMonth: 2, movedDownThisMonth: 0, expiringSoon: 1 });
     expect(home.queue.failed).toBe(1);
     expect(home.queue.pending).toBeGreaterThanOrEqual(4);
   });

@@ -92,8 +92,9 @@ describe("enroll on a Commerce7 shop", () => {
     const { response, email } = await submit(C7_SHOP);
     const to = redirectTarget(response);
     expect(to.searchParams.get("synced")).toBe("Synced to Commerce7");
+    // The member page is the member's (customer id).
     const id = to.pathname.split("/").pop()!;
-    const e = await app.prisma.enrollment.findUniqueOrThrow({ where: { id }, include: { customer: true } });
+    const e = await app.prisma.enrollment.findFirstOrThrow({ where: { customerId: id, status: "active" }, include: { customer: true } });
     expect([e.status, e.syncState]).toEqual(["active", "synced"]);
     const remote = [...c7.tenant(TENANT.tenantId).customers.values()].find((c) => c.emails[0]!.email === email)!;
     expect(c7.memberships(TENANT.tenantId, remote.id).map((m) => [m.clubId, m.status])).toEqual([[clubs.silver, "Active"]]);
@@ -108,7 +109,7 @@ describe("enroll on a Commerce7 shop", () => {
       const to = redirectTarget(response);
       expect(to.searchParams.get("synced")).toBe("Sync queued — retrying automatically");
       const id = to.pathname.split("/").pop()!;
-      const item = await app.prisma.crmSyncQueue.findFirstOrThrow({ where: { enrollmentId: id } });
+      const item = await app.prisma.crmSyncQueue.findFirstOrThrow({ where: { customerId: id } });
       expect(item.status).toBe("pending");
       expect(item.lastError).toBeTruthy();
       c7.faults.clear();
@@ -160,7 +161,7 @@ describe("rules", () => {
   it("a second active enrollment is refused with a link to the member", async () => {
     const first = redirectTarget((await submit(SHOPIFY_SHOP, { email: "once@example.com" })).response);
     const second = await submit(SHOPIFY_SHOP, { email: "once@example.com", tierHandle: "gold" });
-    expect(second.response).toMatchObject({ ok: false, errors: { form: "This customer already has an active membership." }, existingEnrollmentId: first.pathname.split("/").pop() });
+    expect(second.response).toMatchObject({ ok: false, errors: { form: "This customer already has an active membership." }, existingMemberId: first.pathname.split("/").pop() });
   });
 
   it("an upgrade-only tier is refused for new members", async () => {
@@ -184,7 +185,7 @@ describe("tier changes follow the tier rules", () => {
       const queued = await app.prisma.crmSyncQueue.count({ where: { shop: SHOPIFY_SHOP } });
       const change = await app.member.action(app.auth.routeArgs(await app.auth.adminPost(SHOPIFY_SHOP, `/app/members/${id}`, { intent: "change-tier", tierId: gold.id }), { id }));
       expect(change).toMatchObject({ ok: false, message: "Members of silver can't be upgraded (the tier is not upgradable)." });
-      expect(await app.prisma.enrollment.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "active", tierId: silver.id });
+      expect(await app.prisma.enrollment.findFirstOrThrow({ where: { customerId: id } })).toMatchObject({ status: "active", tierId: silver.id });
       expect(await app.prisma.crmSyncQueue.count({ where: { shop: SHOPIFY_SHOP } })).toBe(queued);
     } finally {
       await app.prisma.tier.update({ where: { id: silver.id }, data: { upgradable: true } });
@@ -197,15 +198,17 @@ describe("member actions reach the platform", () => {
     const { response, email } = await submit(C7_SHOP);
     const id = redirectTarget(response).pathname.split("/").pop()!;
     const gold = await app.prisma.tier.findFirstOrThrow({ where: { shop: C7_SHOP, handle: "gold" } });
+    const silverId = (await app.prisma.enrollment.findFirstOrThrow({ where: { customerId: id } })).tierId;
     const change = await app.member.action(app.auth.routeArgs(await app.auth.adminPost(C7_SHOP, `/app/members/${id}`, { intent: "change-tier", tierId: gold.id }), { id }));
     expect(change).toMatchObject({ ok: true });
-    const upgrade = await app.prisma.crmSyncQueue.findFirstOrThrow({ where: { actionType: "upgrade_membership", oldStageId: { not: null }, enrollmentId: change.movedTo! } });
-    expect([upgrade.stageId, upgrade.oldStageId]).toEqual([gold.id, (await app.prisma.enrollment.findUniqueOrThrow({ where: { id } })).tierId]);
+    const upgrade = await app.prisma.crmSyncQueue.findFirstOrThrow({ where: { actionType: "upgrade_membership", oldStageId: { not: null }, customerId: id } });
+    expect([upgrade.stageId, upgrade.oldStageId]).toEqual([gold.id, silverId]);
     await drain();
     const remote = [...c7.tenant(TENANT.tenantId).customers.values()].find((c) => c.emails[0]!.email === email)!;
     expect(c7.memberships(TENANT.tenantId, remote.id).filter((m) => m.status === "Active").map((m) => m.clubId)).toEqual([clubs.gold]);
 
-    const cancel = await app.member.action(app.auth.routeArgs(await app.auth.adminPost(C7_SHOP, `/app/members/${change.movedTo}`, { intent: "cancel", reason: "Moving away" }), { id: change.movedTo! }));
+    // Still the same page: it follows the member to the new membership.
+    const cancel = await app.member.action(app.auth.routeArgs(await app.auth.adminPost(C7_SHOP, `/app/members/${id}`, { intent: "cancel", reason: "Moving away" }), { id }));
     expect(cancel).toMatchObject({ ok: true });
     await drain();
     expect(c7.memberships(TENANT.tenantId, remote.id).filter((m) => m.status === "Active")).toEqual([]);

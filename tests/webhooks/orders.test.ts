@@ -293,9 +293,10 @@ describe("refunds and cancellations", () => {
     expect(gold.tier.handle).toBe("gold"); // never down
 
     // The member page shows what the spend is made of.
-    const page = await app.memberPage.loader(app.auth.routeArgs(await app.auth.adminGet(SHOP, `/app/members/${gold.id}`), { id: gold.id }));
+    const page = await app.memberPage.loader(app.auth.routeArgs(await app.auth.adminGet(SHOP, `/app/members/${member.customerId}`), { id: member.customerId }));
     expect(page.member.spend).toBe("$999.50");
-    expect(page.purchases).toEqual([{ order: String(big.id), at: big.created_at.slice(0, 10), amount: "$1,300.00", refunded: "$300.50" }]);
+    // Each order opens in the Shopify admin (App Bridge navigation).
+    expect(page.purchases).toEqual([{ order: String(big.id), url: `shopify://admin/orders/${big.id}`, at: big.created_at.slice(0, 10), amount: "$1,300.00", refunded: "$300.50" }]);
   });
 
   it("a refund delivered before its order counts once the order arrives; refunds never make an order count below zero", async () => {
