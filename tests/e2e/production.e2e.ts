@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { freePort } from "./support/ports";
 import { runPrisma } from "../../scripts/db.mjs";
 import { parseExposition, seriesBy } from "../support/prometheus-text";
 
@@ -31,7 +32,7 @@ describe("npm start", () => {
     rmSync(file, { force: true });
     const databaseUrl = `file:${file}`;
     runPrisma(["migrate", "deploy"], databaseUrl, { quiet: true });
-    const port = 4300 + (process.pid % 500);
+    const port = await freePort();
     // Nothing inherited but what finds programs: the sandbox's settings must not leak in.
     const metricsToken = "production-test-metrics-token-0123456789";
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", ...example, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", METRICS_TOKEN: metricsToken };

@@ -9,6 +9,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { freePort } from "./support/ports";
 import { ADMIN_API_VERSION } from "../../app/integrations/shopify/api-version";
 import { runPrisma } from "../../scripts/db.mjs";
 
@@ -42,7 +43,7 @@ describe("SQLite shared with other processes", () => {
     clean();
     const databaseUrl = `file:${file}`;
     runPrisma(["migrate", "deploy"], databaseUrl, { quiet: true });
-    const port = 4300 + ((process.pid + 250) % 500);
+    const port = await freePort();
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
