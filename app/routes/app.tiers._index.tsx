@@ -44,15 +44,18 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const form = await request.formData();
   const id = String(form.get("id") ?? "");
   const intent = String(form.get("intent") ?? "");
+  const name = (await prisma.tier.findFirst({ where: { id, shop: session.shop }, select: { name: true } }))?.name ?? "The tier";
   if (intent === "up" || intent === "down") {
-    await moveTier(prisma, session.shop, id, intent);
-    return { error: null };
+    const moved = await moveTier(prisma, session.shop, id, intent);
+    return { error: null, saved: moved ? `${name} moved ${intent}` : null };
   }
   if (intent === "activate" || intent === "deactivate") {
     const result = await setTierActive(prisma, session.shop, id, intent === "activate");
-    return { error: result.ok ? null : (Object.values(result.errors)[0] ?? "Could not change the tier") };
+    return result.ok
+      ? { error: null, saved: `${name} ${intent === "activate" ? "activated" : "deactivated"}` }
+      : { error: Object.values(result.errors)[0] ?? "Could not change the tier", saved: null };
   }
-  return { error: "Unknown action" };
+  return { error: "Unknown action", saved: null };
 };
 
 export default function Tiers() {
@@ -65,9 +68,13 @@ export default function Tiers() {
   const submit = useSubmit();
   // A tier with members is deactivated only after the merchant has read what it does to them.
   const [confirm, setConfirm] = useState<{ id: string; name: string; members: number } | null>(null);
+  // Every change on this page says it happened (a toast); errors stay as a banner.
   useEffect(() => {
     if (savedName) shopify?.toast?.show(`${savedName} saved`);
   }, [savedName, shopify]);
+  useEffect(() => {
+    if (result?.saved) shopify?.toast?.show(result.saved);
+  }, [result, shopify]);
   return (
     <Page>
       <TitleBar title="Tiers">

@@ -86,7 +86,7 @@ describe("the member page", () => {
 });
 
 describe("tiers page", () => {
-  it("Deactivate on a tier with members asks first, saying what happens to them; the ends of the order cannot move further", async () => {
+  it("Deactivate on a tier with members asks first, saying what happens to them; the ends of the order cannot move further; saves show a toast", async () => {
     const { page, frame } = await open(sandbox.shops.shopify, "/tiers");
     await frame.getByRole("button", { name: "Deactivate Silver" }).click();
     const dialog = frame.getByRole("dialog", { name: "Deactivate Silver?" });
@@ -100,6 +100,14 @@ describe("tiers page", () => {
     expect(await frame.getByRole("button", { name: "Move Silver up" }).isDisabled()).toBe(true);
     const activeRows = frame.getByRole("button", { name: /^Move .* down$/ });
     expect(await activeRows.last().isDisabled()).toBe(true);
+    // A save says so: a toast after saving a tier, and after reordering one.
+    await frame.getByRole("button", { name: "Move Gold down" }).click();
+    await expect.poll(() => frame.getByTestId("toast").textContent()).toBe("Gold moved down");
+    await frame.getByRole("button", { name: "Move Gold up" }).click();
+    await expect.poll(() => frame.getByTestId("toast").textContent()).toBe("Gold moved up");
+    await frame.getByRole("link", { name: "Gold", exact: true }).click();
+    await frame.getByRole("button", { name: "Save tier" }).click();
+    await expect.poll(() => frame.getByTestId("toast").textContent()).toBe("Gold saved");
     await page.close();
   });
 });

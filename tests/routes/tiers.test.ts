@@ -67,9 +67,9 @@ describe("tier changes", () => {
     const ranks = Object.fromEntries((await prisma.tier.findMany({ where: { shop: SHOP } })).map((t) => [t.name, t.rank]));
     expect(ranks).toEqual({ Gold: 2, Silver: 1 });
 
-    expect(await act({ id: gold.id, intent: "deactivate" })).toEqual({ error: null });
+    expect(await act({ id: gold.id, intent: "deactivate" })).toEqual({ error: null, saved: "Gold deactivated" });
     await save("new", { ...valid, name: "Platinum", rank: "2" }); // the rank is free among active tiers
-    expect(await act({ id: gold.id, intent: "activate" })).toEqual({ error: "Another active tier has this rank: change one of the ranks first" });
+    expect(await act({ id: gold.id, intent: "activate" })).toEqual({ error: "Another active tier has this rank: change one of the ranks first", saved: null });
 
     const list = await tiersLoader(routeArgs(await adminGet(SHOP, "/app/tiers")));
     expect(list.tiers.map((t) => [t.name, t.active])).toEqual([
