@@ -70,7 +70,7 @@ describe("how a membership ended", () => {
     const benSilver = await prisma.enrollment.create({ data: { shop, customerId: ben.id, tierId: silver.id, status: "upgraded", startedAt: t1, endedAt: t2, expiresAt: year } });
     await prisma.enrollment.create({ data: { shop, customerId: ben.id, tierId: gold.id, status: "active", startedAt: t2, expiresAt: year } });
 
-    const sql = readFileSync(join(ROOT, "prisma", baseProvider(), "migrations", "20261201010000_moved_down", "migration.sql"), "utf8");
+    const sql = readFileSync(join(ROOT, "prisma", baseProvider(), "migrations", "20261201200000_moved_down", "migration.sql"), "utf8");
     await prisma.$executeRawUnsafe(sql.replace(/--.*$/gm, "").trim().replace(/;$/, ""));
     expect((await prisma.enrollment.findUniqueOrThrow({ where: { id: annGold.id } })).status).toBe("moved_down");
     expect((await prisma.enrollment.findUniqueOrThrow({ where: { id: benSilver.id } })).status).toBe("upgraded");

@@ -85,7 +85,7 @@ describe("tier changes", () => {
     });
     expect(await save(other.id, valid)).toMatchObject({ errors: { form: "This tier does not exist." } });
     const res = await tiersAction(routeArgs(await adminPost(SHOP, "/app/tiers", { id: other.id, intent: "deactivate" })));
-    expect(res).toEqual({ error: "This tier does not exist." });
+    expect(res).toEqual({ error: "This tier does not exist.", saved: null });
     expect((await prisma.tier.findUniqueOrThrow({ where: { id: other.id } })).active).toBe(true);
   });
 });
