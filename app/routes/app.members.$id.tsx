@@ -68,15 +68,18 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const form = await request.formData();
   const intent = form.get("intent");
+  // The page is the member's (customer id); an older link may still name an enrollment.
+  const byEnrollment = await prisma.enrollment.findFirst({ where: { id: params.id ?? "", shop: session.shop }, select: { customerId: true } });
+  const customerId = byEnrollment?.customerId ?? params.id ?? "";
   if (intent === "retry") {
     // Only an item of this member (and shop): the page never acts on another's.
-    const item = await prisma.crmSyncQueue.findFirst({ where: { id: String(form.get("queueId") ?? ""), shop: session.shop, customerId: params.id ?? "" }, select: { id: true } });
+    const item = await prisma.crmSyncQueue.findFirst({ where: { id: String(form.get("queueId") ?? ""), shop: session.shop, customerId }, select: { id: true } });
     if (!item) return { ok: false, message: "This sync item is not this member's." };
     const r = await retryNow(prisma, session.shop, item.id);
     return { ok: r.ok, message: r.ok ? "Retry queued" : r.reason };
   }
   // The membership acted on is the member's active one, read here, never one named by the browser.
-  const active = await prisma.enrollment.findFirst({ where: { shop: session.shop, customerId: params.id ?? "", status: "active" }, select: { id: true } });
+  const active = await prisma.enrollment.findFirst({ where: { shop: session.shop, customerId, status: "active" }, select: { id: true } });
   if (!active) return { ok: false, message: "This member has no active membership." };
   if (intent === "cancel") {
     const r = await cancelMembership(prisma, session.shop, active.id, { reason: String(form.get("reason") ?? "") });
