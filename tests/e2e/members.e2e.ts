@@ -2,7 +2,7 @@
 import { describe, expect, inject, it } from "vitest";
 import type { FrameLocator, Page } from "playwright-core";
 import { C7_TENANT } from "../../sandbox/shops";
-import { app, newPage, screenshot, useBrowser } from "./support/browser";
+import { app, expectSynced, newPage, screenshot, useBrowser } from "./support/browser";
 
 const sandbox = inject("sandbox");
 const browser = useBrowser();
@@ -78,12 +78,7 @@ describe("enrollment", () => {
     const { page, frame } = await open(sandbox.shops.shopify, "/members/new");
     const banner = await enroll(frame, "liam.okafor@example.com", "Liam", "Gold");
     await expect.poll(() => banner.textContent()).toBe("Sync queued — retrying automatically");
-    await expect.poll(async () => {
-      await page.reload();
-      // Count only once the reloaded page is there (count() does not wait).
-      await app(page).getByTestId("member-tier").waitFor();
-      return app(page).getByText("sync: synced").count();
-    }, { timeout: 15_000 }).toBe(1);
+    await expectSynced(page);
     await screenshot(page, "member-synced-shopify");
 
     await fetch(`${sandbox.fakes.shopify}/__fake/faults`, { method: "POST", body: JSON.stringify({ mode: "down" }) });

@@ -37,6 +37,30 @@ export function app(page: Page): FrameLocator {
 }
 
 /**
+ * Reloads a member's page until its sync badge reads "sync: synced". Each try
+ * yields the badge and the page's "Platform sync" card (every item and
+ * attempt), so a run that never syncs fails saying where the sync stands.
+ * The wait covers a first attempt that is retried once after its backoff on a
+ * busy machine; the worker itself is not slowed down for the test.
+ */
+export async function expectSynced(page: Page, timeout = 30_000) {
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        const frame = app(page);
+        // Read only once the reloaded page is there (textContent does not wait for a count).
+        await frame.getByTestId("member-tier").waitFor();
+        const badge = (await frame.getByText(/^sync: /).first().textContent()) ?? "";
+        const card = await frame.getByRole("heading", { name: "Platform sync" }).locator("xpath=ancestor::div[1]").first().innerText().catch(() => "");
+        return `${badge} | ${card.replace(/\s+/g, " ")}`;
+      },
+      { timeout },
+    )
+    .toMatch(/^sync: synced \|/);
+}
+
+/**
  * One browser for the calling test file: launched before its tests, closed
  * after them, once the sandbox's fakes have had their faults cleared (a test
  * that failed half-way must not leave a platform "down" for the next file).
