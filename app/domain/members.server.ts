@@ -9,6 +9,7 @@ import { SYNC_STATES } from "../queue/sync-state.server";
 import { searchTerm } from "./bounds";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { recordedSpendCents } from "./enrollments.server";
+import { cents } from "./money";
 import { STATUSES } from "./membership-status";
 import { tierChangeRefusal } from "./tiers";
 
@@ -111,7 +112,7 @@ export async function memberDetail(db: Db, shop: string, id: string) {
   const refunds = purchases.length
     ? await db.refund.groupBy({ by: ["orderId"], where: { shop, orderId: { in: purchases.map((p) => p.orderId) } }, _sum: { amountCents: true } })
     : [];
-  const refunded = new Map(refunds.map((r) => [r.orderId, r._sum.amountCents ?? 0]));
+  const refunded = new Map(refunds.map((r) => [r.orderId, cents(r._sum.amountCents)]));
   // Only the tiers the member may move to (same rule changeTier enforces).
   const moveTargets = tiers.filter((t) => tierChangeRefusal(enrollment.tier, t) === null).map((t) => ({ id: t.id, name: t.name }));
   return {
@@ -121,6 +122,6 @@ export async function memberDetail(db: Db, shop: string, id: string) {
     spendCents,
     tiers: moveTargets,
     // What the spend is made of: the latest orders, each with what was given back (at most its amount).
-    purchases: purchases.map((p) => ({ ...p, refundedCents: Math.min(p.amountCents, refunded.get(p.orderId) ?? 0) })),
+    purchases: purchases.map((p) => ({ ...p, amountCents: cents(p.amountCents), refundedCents: Math.min(cents(p.amountCents), refunded.get(p.orderId) ?? 0) })),
   };
 }

@@ -6,8 +6,20 @@
 // get stored or summed.
 import { z } from "zod";
 
-/** Largest amount a merchant may enter: $10,000,000.00, which fits a 32-bit integer of cents. */
+/** Largest amount a merchant may enter as a tier threshold: 10,000,000.00 (orders may be larger). */
 export const MAX_CENTS = 1_000_000_000;
+
+/**
+ * A money column as read from the database (64-bit: Prisma gives `bigint`,
+ * raw SQL may give bigint, number or text) → a JS number of cents. Exact: an
+ * amount past 2^53 cents (about 90 trillion) is refused rather than rounded.
+ */
+export function cents(value: bigint | number | string | null | undefined): number {
+  if (value === null || value === undefined) return 0;
+  const n = typeof value === "number" ? value : Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`not a whole number of cents within 2^53: ${String(value)}`);
+  return n;
+}
 
 /** Cents → the text a form field shows: "1200", "12.5" → "12.50". Empty for null. */
 export function centsToField(cents: number | null | undefined): string {

@@ -20,9 +20,9 @@ import { isUniqueViolation, type Db, type Tx } from "../db.server";
 import { lockMember } from "../member-lock.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { moveMember, recordedSpendCents } from "./enrollments.server";
-import { decimalToCents } from "./money";
+import { cents, decimalToCents } from "./money";
 import { shopTimeZone } from "./shops.server";
-import { orderCounts, orderEffects } from "./orders";
+import { orderCounts, orderEffects, ruleTier } from "./orders";
 
 export const ORDERS_CREATE = "orders/create";
 const cancelRefundId = (orderGid: string) => `cancel:${orderGid}`;
@@ -179,7 +179,7 @@ async function applyMembershipEffects(tx: Tx, shop: string, crm: string, custome
   if (!placedUnder || !orderCounts(placedUnder, at)) return { membership: "none" as const };
   // On Commerce7 a tier without a club cannot hold members, so spend never upgrades into one.
   const tiers = await tx.tier.findMany({ where: { shop, active: true, ...(crm === "commerce7" ? { c7ClubId: { not: null } } : {}) } });
-  const effects = orderEffects({ current: placedUnder.tier, expiresAt: placedUnder.expiresAt, tiers, spendCents, at, timeZone: await shopTimeZone(tx, shop) });
+  const effects = orderEffects({ current: ruleTier(placedUnder.tier), expiresAt: placedUnder.expiresAt, tiers: tiers.map(ruleTier), spendCents, at, timeZone: await shopTimeZone(tx, shop) });
   if (!effects.upgradeTo && !effects.expiresAt) {
     return active ? { membership: "unchanged" as const, enrollmentId: active.id } : { membership: "none" as const };
   }
@@ -258,7 +258,7 @@ export async function recordCancellationWebhook(db: Db, shop: string, raw: unkno
     shop,
     orderId: orderGid,
     refundId: cancelRefundId(orderGid),
-    amountCents: recorded?.amountCents ?? set?.shop_money.amount ?? 0,
+    amountCents: recorded ? cents(recorded.amountCents) : (set?.shop_money.amount ?? 0),
     occurredAt: order.cancelled_at ? new Date(order.cancelled_at) : new Date(),
   });
 }

@@ -18,9 +18,15 @@
 //   even when it is delivered after the expiry job ended it; an order placed
 //   at or after expiresAt counts for no membership (the spend is kept).
 import { addMonths } from "./dates";
+import { cents } from "./money";
 import { tierChangeRefusal } from "./tiers";
 
 export type RuleTier = { id: string; name: string; rank: number; active: boolean; upgradable: boolean; annualThresholdCents: number; durationMonths: number };
+
+/** A tier row as the rules see it (its 64-bit threshold as a number of cents). */
+export function ruleTier<T extends Omit<RuleTier, "annualThresholdCents"> & { annualThresholdCents: bigint | number }>(t: T): RuleTier {
+  return { id: t.id, name: t.name, rank: t.rank, active: t.active, upgradable: t.upgradable, annualThresholdCents: cents(t.annualThresholdCents), durationMonths: t.durationMonths };
+}
 
 export type OrderEffects = { upgradeTo: RuleTier | null; expiresAt: Date | null };
 

@@ -8,6 +8,7 @@
 //   its customer itself; a Commerce7 tenant is the merchant's own CRM).
 import { z } from "zod";
 import type { Db, Tx } from "../db.server";
+import { cents } from "./money";
 import { lockMember } from "../member-lock.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 
@@ -75,8 +76,8 @@ export async function customerExport(db: Db, shop: string, customerId: string) {
     customer: { email: customer.email, firstName: customer.firstName, lastName: customer.lastName, platformId: customer.platformId, since: customer.createdAt },
     memberships: enrollments.map((e) => ({ tier: e.tier.name, status: e.status, startedAt: e.startedAt, expiresAt: e.expiresAt, endedAt: e.endedAt, endReason: e.endReason })),
     addresses: addresses.map((a) => ({ kind: a.kind, address: a.address, address2: a.address2, city: a.city, stateCode: a.stateCode, zipCode: a.zipCode, countryCode: a.countryCode })),
-    purchases: purchases.map((p) => ({ orderId: p.orderId, amountCents: p.amountCents, currency: p.currency, at: p.occurredAt })),
-    refunds: refunds.map((r) => ({ orderId: r.orderId, amountCents: r.amountCents, at: r.occurredAt })),
+    purchases: purchases.map((p) => ({ orderId: p.orderId, amountCents: cents(p.amountCents), currency: p.currency, at: p.occurredAt })),
+    refunds: refunds.map((r) => ({ orderId: r.orderId, amountCents: cents(r.amountCents), at: r.occurredAt })),
   };
 }
 

@@ -12,7 +12,7 @@ import prisma from "~/db.server";
 import { checkMemberStep, openTiers } from "~/domain/enrollments.server";
 import { MAX_EMAIL, type EnrollFields } from "~/domain/member-input";
 import { searchTerm } from "~/domain/bounds";
-import { formatCents } from "~/domain/money";
+import { cents, formatCents } from "~/domain/money";
 import { DELIVERY_KEYS, MEMBER_KEYS, wizardParams } from "~/domain/wizard";
 import { commerce7CustomerHasAddress, searchPlatformCustomers } from "~/integrations/customers.server";
 import { authenticate } from "~/shopify.server";
@@ -45,7 +45,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     // Delivery answers given earlier, kept when the merchant comes back to this step.
     carried: Object.fromEntries(wizardParams(url.searchParams, DELIVERY_KEYS)),
     checkErrors: check && !check.ok ? check.errors : null,
-    tiers: tiers.map((t) => ({ id: t.id, name: t.name, initial: formatCents(t.initialPurchaseCents) })),
+    tiers: tiers.map((t) => ({ id: t.id, name: t.name, initial: formatCents(cents(t.initialPurchaseCents)) })),
   };
 };
 

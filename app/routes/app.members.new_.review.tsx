@@ -11,7 +11,7 @@ import { TitleBar } from "@shopify/app-bridge-react";
 import prisma from "~/db.server";
 import { parseDelivery, formatAddress } from "~/domain/delivery";
 import { checkMemberStep, enroll, recordedSpendCents } from "~/domain/enrollments.server";
-import { formatCents } from "~/domain/money";
+import { cents, formatCents } from "~/domain/money";
 import { MEMBER_KEYS, wizardParams, wizardValues } from "~/domain/wizard";
 import { commerce7PickupLocations } from "~/integrations/customers.server";
 import { qualifies } from "~/domain/tiers";
@@ -43,7 +43,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const spendCents = customer ? await recordedSpendCents(prisma, session.shop, customer.id) : 0;
   return {
     selection,
-    tier: tier && { id: tier.id, name: tier.name, initialCents: tier.initialPurchaseCents, months: tier.durationMonths, discount: tier.discountPercent },
+    tier: tier && { id: tier.id, name: tier.name, initialCents: cents(tier.initialPurchaseCents), months: tier.durationMonths, discount: tier.discountPercent },
     spendCents,
     delivery,
     carried: Object.fromEntries(wizardParams(p)),

@@ -6,7 +6,7 @@ import { TitleBar } from "@shopify/app-bridge-react";
 import { useState } from "react";
 import prisma from "~/db.server";
 import { shopClubs } from "~/domain/clubs.server";
-import { centsToField } from "~/domain/money";
+import { cents, centsToField } from "~/domain/money";
 import { getTier } from "~/domain/records.server";
 import { saveTier } from "~/domain/tiers.server";
 import { authenticate } from "~/shopify.server";
@@ -29,7 +29,11 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   }
   const tier = await getTier(prisma, session.shop, params.id ?? "");
   if (!tier) throw new Response("Tier not found", { status: 404 });
-  return { tier, nextRank: tier.rank, clubs: await clubPicker(session.shop, refresh) };
+  return {
+    tier: { ...tier, annualThresholdCents: cents(tier.annualThresholdCents), initialPurchaseCents: cents(tier.initialPurchaseCents) },
+    nextRank: tier.rank,
+    clubs: await clubPicker(session.shop, refresh),
+  };
 };
 
 export const action = async ({ request, params }: ActionFunctionArgs) => {

@@ -5,7 +5,7 @@ import { Modal, TitleBar, useAppBridge } from "@shopify/app-bridge-react";
 import { useEffect, useState } from "react";
 import prisma from "~/db.server";
 import { shopClubs } from "~/domain/clubs.server";
-import { formatCents } from "~/domain/money";
+import { cents, formatCents } from "~/domain/money";
 import { moveTier, setTierActive, tierRows } from "~/domain/tiers.server";
 import { authenticate } from "~/shopify.server";
 
@@ -29,8 +29,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
       rank: t.rank,
       active: t.active,
       upgradeOnly: t.upgradeOnly,
-      annual: formatCents(t.annualThresholdCents),
-      initial: formatCents(t.initialPurchaseCents),
+      annual: formatCents(cents(t.annualThresholdCents)),
+      initial: formatCents(cents(t.initialPurchaseCents)),
       months: t.durationMonths,
       discount: t.discountPercent,
       members: members.get(t.id) ?? 0,

@@ -52,7 +52,7 @@ describe("tier changes", () => {
     const created = await save("new", valid);
     expect(created).toBeInstanceOf(Response);
     const gold = await prisma.tier.findFirstOrThrow({ where: { shop: SHOP, name: "Gold" } });
-    expect([gold.annualThresholdCents, gold.initialPurchaseCents, gold.handle]).toEqual([120000, 10000, "gold"]);
+    expect([gold.annualThresholdCents, gold.initialPurchaseCents, gold.handle]).toEqual([120000n, 10000n, "gold"]);
     expect(await prisma.crmSyncQueue.findMany({ where: { shop: SHOP }, select: { actionType: true, stageId: true } })).toEqual([
       { actionType: "ensure_discount", stageId: gold.id },
     ]);

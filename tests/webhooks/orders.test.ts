@@ -299,6 +299,22 @@ describe("refunds and cancellations", () => {
     expect(page.purchases).toEqual([{ order: String(big.id), url: `shopify://admin/orders/${big.id}`, at: big.created_at.slice(0, 10), amount: "$1,300.00", refunded: "$300.50" }]);
   });
 
+  it("a 30,000,000.00 order (past 32-bit cents) is recorded to the cent, and so is a refund of one cent of it", async () => {
+    const member = await enrolled(SHOP, "silver", "b2b@example.com");
+    const bulk = order({ id: member.remoteId, email: "b2b@example.com" }, amount("30000000.00"));
+    const res = await deliver(SHOP, bulk);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "recorded", amountCents: 3_000_000_000, spendCents: 3_000_000_000, membership: "upgraded" });
+    // Stored as a 64-bit integer, read back exactly.
+    const row = await app.prisma.purchase.findUniqueOrThrow({ where: { shop_orderId: { shop: SHOP, orderId: bulk.admin_graphql_api_id } } });
+    expect(row.amountCents).toBe(3_000_000_000n);
+    expect(await (await deliver(SHOP, refund(bulk.id, "0.01"), {}, "refunds/create")).json()).toEqual({ status: "recorded", amountCents: 1 });
+    expect(await spend("b2b@example.com")).toBe(2_999_999_999);
+    const page = await app.memberPage.loader(app.auth.routeArgs(await app.auth.adminGet(SHOP, `/app/members/${member.customerId}`), { id: member.customerId }));
+    expect(page.member.spend).toBe("$29,999,999.99");
+    expect(page.purchases[0]).toMatchObject({ amount: "$30,000,000.00", refunded: "$0.01" });
+  });
+
   it("a refund delivered before its order counts once the order arrives; refunds never make an order count below zero", async () => {
     await enrolled(SHOP, "silver", "early@example.com");
     const customer = await app.prisma.customer.findUniqueOrThrow({ where: { shop_email: { shop: SHOP, email: "early@example.com" } } });
