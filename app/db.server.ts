@@ -84,6 +84,17 @@ export async function pingDatabase(client: Db = prisma): Promise<void> {
   await client.$queryRawUnsafe("SELECT 1");
 }
 
+/**
+ * A list in parts small enough to bind in one statement: SQLite (libsql) binds
+ * at most 999 parameters, so an `in: [...]` over a few thousand ids fails
+ * ("The query parameter limit supported by your database is exceeded").
+ */
+export function chunks<T>(items: readonly T[], size = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 /** A unique rule refused the write (Prisma's P2002). Inside a transaction this has rolled it back. */
 export function isUniqueViolation(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: string }).code === "P2002";

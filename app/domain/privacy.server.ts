@@ -7,7 +7,7 @@
 // - Only our local copy is erased; the platforms own their data (Shopify erases
 //   its customer itself; a Commerce7 tenant is the merchant's own CRM).
 import { z } from "zod";
-import type { Db, Tx } from "../db.server";
+import { chunks, type Db, type Tx } from "../db.server";
 import { cents } from "./money";
 import { lockMember } from "../member-lock.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
@@ -26,13 +26,6 @@ async function findCustomer(tx: Db | Tx, shop: string, ref: z.output<typeof cust
   }
   const email = ref.email?.trim().toLowerCase();
   return email ? tx.customer.findUnique({ where: { shop_email: { shop, email } } }) : null;
-}
-
-/** Order ids in chunks: a database binds a limited number of parameters per statement. */
-function chunks<T>(items: T[], size = 500): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 export const customerDataRequest = z.object({

@@ -5,7 +5,7 @@
 // message and before the items are marked, the retry sends it again. Items
 // failing while an alert is in flight are picked up by the next alert item
 // (app/queue/alerts.server.ts: one pending alert per shop).
-import type { Db } from "../../db.server";
+import { chunks, type Db } from "../../db.server";
 import { failureDigest } from "../../domain/alerts";
 import { customerExport } from "../../domain/privacy.server";
 import { env } from "../../env.server";
@@ -47,8 +47,10 @@ async function sendDigest({ db, shop, signal }: Pick<ProcessorContext, "db" | "s
     return { result: { sent: false, reason: "SMTP_URL is not set", failures: failed.length } };
   }
 
-  const customers = await db.customer.findMany({ where: { shop: shop.domain, id: { in: failed.map((f) => f.customerId) } }, select: { id: true, email: true } });
-  const emails = new Map(customers.map((c) => [c.id, c.email]));
+  const emails = new Map<string, string>();
+  for (const ids of chunks([...new Set(failed.map((f) => f.customerId))])) {
+    for (const c of await db.customer.findMany({ where: { shop: shop.domain, id: { in: ids } }, select: { id: true, email: true } })) emails.set(c.id, c.email);
+  }
   const digest = failureDigest(
     shop.domain,
     shop.crm,
@@ -56,7 +58,10 @@ async function sendDigest({ db, shop, signal }: Pick<ProcessorContext, "db" | "s
     queueScreenUrl(shop.domain),
   );
   const sent = await sendMail(env.SMTP_URL, env.ALERT_FROM, { to: row.alertEmail, ...digest }, signal);
-  await db.crmSyncQueue.updateMany({ where: { shop: shop.domain, id: { in: failed.map((f) => f.id) }, alertedAt: null }, data: { alertedAt: new Date() } });
+  const alertedAt = new Date();
+  for (const ids of chunks(failed.map((f) => f.id))) {
+    await db.crmSyncQueue.updateMany({ where: { shop: shop.domain, id: { in: ids }, alertedAt: null }, data: { alertedAt } });
+  }
   // More than one email's worth: the next alert item reports the rest.
   if (failed.length === MAX_PER_EMAIL) {
     await queueCrmSync({ shop: shop.domain, actionType: ALERT_ACTION, stageId: "alert", customerId: ALERT_ORDERING_KEY, idempotencyKey: PENDING_ALERT_KEY }, db);
