@@ -105,7 +105,7 @@ async function measureOurs(url: string, { latency }: { latency: boolean }) {
   if (latency) {
     for (let i = 0; i < 200; i++) {
       const t = performance.now();
-      const { id } = await queueCrmSync({ shop: "bench.myshopify.com", actionType: "add_membership", stageId: "t", customerId: `lat-${i}`, customerCrmId: "" }, db);
+      const { id } = await queueCrmSync({ shop: "bench.myshopify.com", actionType: "add_membership", stageId: "t", customerId: `lat-${i}` }, db);
       wakeWorker();
       while (!started.has(id)) await new Promise((r) => setImmediate(r));
       latencies.push(started.get(id)! - t);

@@ -62,14 +62,14 @@ export async function seedSandbox(databaseUrl: string, fakes: { shopify: FakeSho
         });
       }
       for (const p of PEOPLE) {
-        const platformId =
+        const ids =
           shop === SHOPIFY_SHOP
-            ? fakes.shopify.addCustomer(shop.domain, p).id
-            : fakes.commerce7.addCustomer(C7_TENANT.tenantId, { ...p, withAddress: true }).id;
+            ? { shopifyCustomerId: fakes.shopify.addCustomer(shop.domain, p).id }
+            : { commerce7CustomerId: fakes.commerce7.addCustomer(C7_TENANT.tenantId, { ...p, withAddress: true }).id };
         await db.customer.create({
           data: {
             shop: shop.domain,
-            platformId,
+            ...ids,
             email: p.email,
             firstName: p.firstName,
             lastName: p.lastName,

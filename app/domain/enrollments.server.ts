@@ -19,6 +19,7 @@ import { lockMember } from "../member-lock.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { processNow } from "../queue/inline.server";
 import { sql } from "../queue/sql.server";
+import { asPlatform, platformIdField, platformIdOf, refreshContact, searchTextOf, type Platform } from "./customers.server";
 import { addMonths, spendWindowStart } from "./dates";
 import { parseDelivery, type Delivery } from "./delivery";
 import { shopTimeZone } from "./shops.server";
@@ -125,46 +126,53 @@ export async function enroll(db: Db, shop: string, raw: Record<string, string | 
     delivery = d.value;
   }
 
-  let created: { enrollmentId: string; customerId: string; queueId: string };
-  try {
-    created = await db.$transaction(async (tx) => {
-      const customer = await findOrCreateCustomer(tx, shop, input);
-      const active = await tx.enrollment.findFirst({ where: { shop, customerId: customer.id, status: "active" }, select: { id: true } });
-      if (active) throw new AlreadyMember(customer.id);
-      const enrollment = await tx.enrollment.create({
-        data: {
-          shop,
-          customerId: customer.id,
-          tierId: tier.id,
-          status: "active",
-          startedAt: now,
-          expiresAt: addMonths(now, tier.durationMonths, shopRow?.timezone ?? "UTC"),
-          idempotencyKey: input.idempotencyKey,
-          syncState: "pending",
-          ...(delivery ? { deliveryMethod: delivery.method, pickupLocationId: delivery.pickupLocationId } : {}),
-        },
+  let created: { enrollmentId: string; customerId: string; queueId: string } | null = null;
+  // A writer that created the customer's row (an order, another enrollment)
+  // or took the email they now have, between our reads and our writes, makes a
+  // unique rule refuse ours: the transaction rolled back whole and runs again
+  // on the committed rows.
+  for (let attempt = 1; !created; attempt++) {
+    try {
+      created = await db.$transaction(async (tx) => {
+        const customer = await findOrCreateCustomer(tx, shop, asPlatform(crm), input);
+        const active = await tx.enrollment.findFirst({ where: { shop, customerId: customer.id, status: "active" }, select: { id: true } });
+        if (active) throw new AlreadyMember(customer.id);
+        const enrollment = await tx.enrollment.create({
+          data: {
+            shop,
+            customerId: customer.id,
+            tierId: tier.id,
+            status: "active",
+            startedAt: now,
+            expiresAt: addMonths(now, tier.durationMonths, shopRow?.timezone ?? "UTC"),
+            idempotencyKey: input.idempotencyKey,
+            syncState: "pending",
+            ...(delivery ? { deliveryMethod: delivery.method, pickupLocationId: delivery.pickupLocationId } : {}),
+          },
+        });
+        if (delivery) await keepAddresses(tx, shop, customer.id, delivery);
+        const q = await queueCrmSync(
+          { shop, enrollmentId: enrollment.id, actionType: "add_membership", stageId: tier.id, customerId: customer.id },
+          tx,
+        );
+        return { enrollmentId: enrollment.id, customerId: customer.id, queueId: q.id };
       });
-      if (delivery) await keepAddresses(tx, shop, customer.id, delivery);
-      const q = await queueCrmSync(
-        { shop, enrollmentId: enrollment.id, actionType: "add_membership", stageId: tier.id, customerCrmId: customer.platformId ?? "", customerId: customer.id },
-        tx,
-      );
-      return { enrollmentId: enrollment.id, customerId: customer.id, queueId: q.id };
-    });
-  } catch (error) {
-    // A concurrent duplicate submit may have won the race (its enrollment then
-    // makes ours fail a unique rule): answer with its enrollment.
-    const winner = await db.enrollment.findUnique({ where: { shop_idempotencyKey: { shop, idempotencyKey: input.idempotencyKey } } });
-    if (winner && (error instanceof AlreadyMember || isUniqueViolation(error))) {
-      return { ok: true, enrollmentId: winner.id, customerId: winner.customerId, sync: "queued", message: syncMessage(crm, "queued"), duplicate: true };
+    } catch (error) {
+      // A concurrent duplicate submit may have won the race (its enrollment then
+      // makes ours fail a unique rule): answer with its enrollment.
+      const winner = await db.enrollment.findUnique({ where: { shop_idempotencyKey: { shop, idempotencyKey: input.idempotencyKey } } });
+      if (winner && (error instanceof AlreadyMember || isUniqueViolation(error))) {
+        return { ok: true, enrollmentId: winner.id, customerId: winner.customerId, sync: "queued", message: syncMessage(crm, "queued"), duplicate: true };
+      }
+      if (error instanceof AlreadyMember) return alreadyMember(error.customerId);
+      if (isUniqueViolation(error)) {
+        const customer = await db.customer.findUnique({ where: { shop_email: { shop, email: input.email } } });
+        const active = customer && (await db.enrollment.findFirst({ where: { shop, customerId: customer.id, status: "active" } }));
+        if (active) return alreadyMember(active.customerId);
+        if (attempt < 3) continue;
+      }
+      throw error;
     }
-    if (error instanceof AlreadyMember) return alreadyMember(error.customerId);
-    if (isUniqueViolation(error)) {
-      const customer = await db.customer.findUnique({ where: { shop_email: { shop, email: input.email } } });
-      const active = customer && (await db.enrollment.findFirst({ where: { shop, customerId: customer.id, status: "active" } }));
-      if (active) return alreadyMember(active.customerId);
-    }
-    throw error;
   }
 
   let sync: "synced" | "queued" = "queued";
@@ -204,9 +212,13 @@ function alreadyMember(customerId: string): EnrollResult {
   return { ok: false, errors: { form: "This customer already has an active membership." }, existingMemberId: customerId };
 }
 
-/** The customer to enroll, locked (lockMember) before any row of theirs is written. */
-async function findOrCreateCustomer(tx: Tx, shop: string, input: z.output<typeof enrollInput>) {
-  const searchText = `${input.firstName} ${input.lastName} ${input.email}`.toLowerCase().trim();
+/**
+ * The customer to enroll, locked (lockMember) before any row of theirs is
+ * written. The wizard's `platformId` is the customer's id on the shop's
+ * platform: a known one names our row, whatever email it comes with now (the
+ * customer changed it there), and that row takes the new email (refreshContact).
+ */
+async function findOrCreateCustomer(tx: Tx, shop: string, platform: Platform, input: z.output<typeof enrollInput>) {
   if (input.customerId) {
     const existing = await tx.customer.findFirst({ where: { id: input.customerId, shop } });
     if (existing) {
@@ -214,14 +226,33 @@ async function findOrCreateCustomer(tx: Tx, shop: string, input: z.output<typeof
       return existing;
     }
   }
+  if (input.platformId) {
+    const seen = await tx.customer.findFirst({ where: { shop, ...platformIdField(platform, input.platformId) }, select: { id: true } });
+    if (seen) {
+      await lockMember(tx, shop, seen.id);
+      // Re-read under the lock: an erasure may have removed it meanwhile.
+      const known = await tx.customer.findFirst({ where: { id: seen.id, shop } });
+      if (known) return refreshContact(tx, shop, platform, known, input);
+    }
+  }
   const byEmail = await tx.customer.findUnique({ where: { shop_email: { shop, email: input.email } } });
   if (byEmail) {
     await lockMember(tx, shop, byEmail.id);
-    if (!byEmail.platformId && input.platformId) return tx.customer.update({ where: { id: byEmail.id }, data: { platformId: input.platformId } });
+    // An email we know under another id on this platform keeps that id: it is the one the sync has used.
+    if (input.platformId && !platformIdOf(byEmail, platform)) {
+      return tx.customer.update({ where: { id: byEmail.id }, data: platformIdField(platform, input.platformId) });
+    }
     return byEmail;
   }
   const created = await tx.customer.create({
-    data: { shop, email: input.email, firstName: input.firstName, lastName: input.lastName, platformId: input.platformId || null, searchText },
+    data: {
+      shop,
+      email: input.email,
+      firstName: input.firstName,
+      lastName: input.lastName,
+      ...platformIdField(platform, input.platformId || null),
+      searchText: searchTextOf(input),
+    },
   });
   await lockMember(tx, shop, created.id);
   return created;
@@ -247,7 +278,7 @@ export async function cancelMembership(db: Db, shop: string, enrollmentId: strin
       data: { status: "cancelled", endedAt: opts.now ?? new Date(), endReason: opts.reason || "Cancelled by merchant" },
     });
     if (count !== 1) throw new Error(`Enrollment ${e.id} changed under the member lock`);
-    await queueCrmSync({ shop, enrollmentId: e.id, actionType: "cancel_membership", stageId: e.tierId, customerId: e.customerId, customerCrmId: "" }, tx);
+    await queueCrmSync({ shop, enrollmentId: e.id, actionType: "cancel_membership", stageId: e.tierId, customerId: e.customerId }, tx);
     return true;
   });
   if (done) wakeWorker();
@@ -310,7 +341,7 @@ export async function moveMember(
     },
   });
   await queueCrmSync(
-    { shop, enrollmentId: next.id, actionType: "upgrade_membership", stageId: tier.id, oldStageId: current.tierId, customerId: current.customerId, customerCrmId: "" },
+    { shop, enrollmentId: next.id, actionType: "upgrade_membership", stageId: tier.id, oldStageId: current.tierId, customerId: current.customerId },
     tx,
   );
   return next;

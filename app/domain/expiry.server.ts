@@ -60,7 +60,7 @@ export async function expireLapsedForShop(db: Db, shop: string, now = new Date()
         if (count !== 1) continue; // renewed, changed or expired elsewhere meanwhile
         // Keyed per expiry, not per enrollment: one an order brought back can expire again.
         const idempotencyKey = `expire:${e.id}:${e.expiresAt.toISOString()}`;
-        await queueCrmSync({ shop, enrollmentId: e.id, actionType: "cancel_membership", stageId: e.tierId, customerId: e.customerId, customerCrmId: "", idempotencyKey }, tx);
+        await queueCrmSync({ shop, enrollmentId: e.id, actionType: "cancel_membership", stageId: e.tierId, customerId: e.customerId, idempotencyKey }, tx);
         n++;
       }
       return n;

@@ -20,6 +20,7 @@ import { isUniqueViolation, type Db, type Tx } from "../db.server";
 import { lockMember } from "../member-lock.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { moveMember, recordedSpendCents } from "./enrollments.server";
+import { refreshContact, searchTextOf } from "./customers.server";
 import { cents, decimalToCents } from "./money";
 import { shopTimeZone } from "./shops.server";
 import { orderCounts, orderEffects, ruleTier } from "./orders";
@@ -101,7 +102,7 @@ export async function recordOrder(db: Db, shop: string, order: OrderPayload): Pr
         await tx.webhookEvent.create({ data: { shop, topic: ORDERS_CREATE, dedupeKey: orderGid } });
         const shopRow = await tx.shop.findUnique({ where: { domain: shop }, select: { crm: true } });
         const crm = shopRow?.crm ?? "shopify";
-        const customer = await matchCustomer(tx, shop, crm, { gid: customerGid, email, firstName: order.customer?.first_name ?? "", lastName: order.customer?.last_name ?? "" });
+        const customer = await matchCustomer(tx, shop, { gid: customerGid, email, firstName: order.customer?.first_name ?? "", lastName: order.customer?.last_name ?? "" });
         if (!customer) return { status: "ignored", reason: "no_email" } as const;
         // matchCustomer locked the member; everything below reads committed state.
         await tx.purchase.create({ data: { shop, orderId: orderGid, customerId: customer.id, amountCents, currency: set.shop_money.currency_code, occurredAt: at } });
@@ -131,22 +132,26 @@ export async function recordOrder(db: Db, shop: string, order: OrderPayload): Pr
  * The order's customer, locked (lockMember) before any row of theirs is
  * written. Not known yet: created, so their spend counts when the merchant
  * enrolls them (a concurrent creator fails on the unique email and retries).
+ *
+ * Orders come from Shopify on every shop, so the order's customer GID is our
+ * Shopify customer id whatever the shop's platform: a known one names our row
+ * even under a new email (which that row then takes: refreshContact), and a
+ * customer first matched by email keeps it. The Commerce7 id is never
+ * touched here.
  */
-async function matchCustomer(tx: Tx, shop: string, crm: string, c: { gid: string; email: string; firstName: string; lastName: string }) {
-  // On a Shopify shop our platform id IS the Shopify customer GID. On a
-  // Commerce7 shop it is the Commerce7 id, so the shared key is the email.
-  if (crm === "shopify") {
-    const byGid = await tx.customer.findUnique({ where: { shop_platformId: { shop, platformId: c.gid } } });
-    if (byGid) {
-      await lockMember(tx, shop, byGid.id);
-      return byGid;
-    }
+async function matchCustomer(tx: Tx, shop: string, c: { gid: string; email: string; firstName: string; lastName: string }) {
+  const seen = await tx.customer.findUnique({ where: { shop_shopifyCustomerId: { shop, shopifyCustomerId: c.gid } }, select: { id: true } });
+  if (seen) {
+    await lockMember(tx, shop, seen.id);
+    // Re-read under the lock: an erasure may have removed it meanwhile.
+    const known = await tx.customer.findFirst({ where: { id: seen.id, shop } });
+    if (known) return refreshContact(tx, shop, "shopify", known, c);
   }
   if (!c.email) return null;
   const byEmail = await tx.customer.findUnique({ where: { shop_email: { shop, email: c.email } } });
   if (byEmail) {
     await lockMember(tx, shop, byEmail.id);
-    if (crm === "shopify" && !byEmail.platformId) return tx.customer.update({ where: { id: byEmail.id }, data: { platformId: c.gid } });
+    if (!byEmail.shopifyCustomerId) return tx.customer.update({ where: { id: byEmail.id }, data: { shopifyCustomerId: c.gid } });
     return byEmail;
   }
   const created = await tx.customer.create({
@@ -155,8 +160,8 @@ async function matchCustomer(tx: Tx, shop: string, crm: string, c: { gid: string
       email: c.email,
       firstName: c.firstName,
       lastName: c.lastName,
-      platformId: crm === "shopify" ? c.gid : null,
-      searchText: `${c.firstName} ${c.lastName} ${c.email}`.toLowerCase().trim(),
+      shopifyCustomerId: c.gid,
+      searchText: searchTextOf(c),
     },
   });
   await lockMember(tx, shop, created.id);
@@ -204,7 +209,7 @@ async function applyMembershipEffects(tx: Tx, shop: string, crm: string, custome
   // of ours: nothing to send, unless the expiry had already removed it.
   if (crm === "shopify" || revived) {
     await queueCrmSync(
-      { shop, enrollmentId: placedUnder.id, actionType: "add_membership", stageId: placedUnder.tierId, customerId, customerCrmId: "", idempotencyKey: `renew:${placedUnder.id}:${orderGid}` },
+      { shop, enrollmentId: placedUnder.id, actionType: "add_membership", stageId: placedUnder.tierId, customerId, idempotencyKey: `renew:${placedUnder.id}:${orderGid}` },
       tx,
     );
   }

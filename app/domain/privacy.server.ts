@@ -21,7 +21,8 @@ export const customerRequest = z.object({ customer: customerRef });
 /** The local customer a privacy request names: by Shopify id, else by email. */
 async function findCustomer(tx: Db | Tx, shop: string, ref: z.output<typeof customerRef>) {
   if (ref.id) {
-    const byId = await tx.customer.findUnique({ where: { shop_platformId: { shop, platformId: `gid://shopify/Customer/${ref.id}` } } });
+    // Shopify names its customer: our Shopify id, on any platform (orders record it everywhere).
+    const byId = await tx.customer.findUnique({ where: { shop_shopifyCustomerId: { shop, shopifyCustomerId: `gid://shopify/Customer/${ref.id}` } } });
     if (byId) return byId;
   }
   const email = ref.email?.trim().toLowerCase();
@@ -66,7 +67,7 @@ export async function customerExport(db: Db, shop: string, customerId: string) {
   const refunds = [];
   for (const part of chunks(purchases.map((p) => p.orderId))) refunds.push(...(await db.refund.findMany({ where: { shop, orderId: { in: part } } })));
   return {
-    customer: { email: customer.email, firstName: customer.firstName, lastName: customer.lastName, platformId: customer.platformId, since: customer.createdAt },
+    customer: { email: customer.email, firstName: customer.firstName, lastName: customer.lastName, shopifyCustomerId: customer.shopifyCustomerId, commerce7CustomerId: customer.commerce7CustomerId, since: customer.createdAt },
     memberships: enrollments.map((e) => ({ tier: e.tier.name, status: e.status, startedAt: e.startedAt, expiresAt: e.expiresAt, endedAt: e.endedAt, endReason: e.endReason })),
     addresses: addresses.map((a) => ({ kind: a.kind, address: a.address, address2: a.address2, city: a.city, stateCode: a.stateCode, zipCode: a.zipCode, countryCode: a.countryCode })),
     purchases: purchases.map((p) => ({ orderId: p.orderId, amountCents: cents(p.amountCents), currency: p.currency, at: p.occurredAt })),

@@ -21,7 +21,6 @@ async function enqueueDiscount(tx: Tx, shop: string, tier: { id: string; updated
       actionType: "ensure_discount",
       stageId: tier.id,
       customerId: DISCOUNT_ORDERING_KEY,
-      customerCrmId: "",
       idempotencyKey: `ensure_discount:${tier.id}:${tier.updatedAt.getTime()}`,
     },
     tx,

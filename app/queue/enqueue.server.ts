@@ -26,7 +26,6 @@ export const enqueueInput = z.object({
   actionType: z.enum(ACTIONS),
   stageId: z.string().min(1),
   oldStageId: z.string().min(1).nullish(),
-  customerCrmId: z.string().default(""),
   /** Local customer id: items of one member run one at a time, in order. */
   customerId: z.string().min(1),
   idempotencyKey: z.string().min(1).max(200).optional(),
@@ -54,9 +53,9 @@ export async function queueCrmSync(raw: EnqueueInput, tx: Db | Tx = prisma): Pro
   const inserted = await exec(
     tx,
     // A claim candidate (ready) unless an earlier item of the member is still open.
-    `INSERT INTO "CrmSyncQueue" ("id","shop","enrollmentId","customerId","actionType","stageId","oldStageId","customerCrmId",
+    `INSERT INTO "CrmSyncQueue" ("id","shop","enrollmentId","customerId","actionType","stageId","oldStageId",
        "status","attempts","maxAttempts","throttleDeferrals","nextRunAt","fence","idempotencyKey","createdAt","updatedAt","ready")
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'pending',0,$9,0,$10,0,$11,$12,$12,
+     VALUES ($1,$2,$3,$4,$5,$6,$7,'pending',0,$8,0,$9,0,$10,$11,$11,
        NOT EXISTS (SELECT 1 FROM "CrmSyncQueue" o WHERE o.shop = $2 AND o."customerId" = $4 AND o.status IN ('pending', 'processing')))
      ON CONFLICT ("shop","idempotencyKey") DO NOTHING`,
     id,
@@ -66,7 +65,6 @@ export async function queueCrmSync(raw: EnqueueInput, tx: Db | Tx = prisma): Pro
     input.actionType,
     input.stageId,
     input.oldStageId ?? null,
-    input.customerCrmId,
     input.maxAttempts,
     input.runAt ?? now,
     key,

@@ -95,8 +95,13 @@ export async function recordSuccesses(db: Db, entries: Success[], opts: { sideWr
             data: { platformMembershipId: out.enrollment.platformMembershipId ?? null },
           });
         }
-        if (out.customer?.platformId) {
-          await tx.customer.updateMany({ where: { id: item.customerId, shop: item.shop, platformId: null }, data: { platformId: out.customer.platformId } });
+        // Each platform's id goes to its own column, and only where it is still unknown.
+        const { shopifyCustomerId, commerce7CustomerId } = out.customer ?? {};
+        if (shopifyCustomerId) {
+          await tx.customer.updateMany({ where: { id: item.customerId, shop: item.shop, shopifyCustomerId: null }, data: { shopifyCustomerId } });
+        }
+        if (commerce7CustomerId) {
+          await tx.customer.updateMany({ where: { id: item.customerId, shop: item.shop, commerce7CustomerId: null }, data: { commerce7CustomerId } });
         }
       }
     }

@@ -17,8 +17,11 @@ export type ProcessorContext = {
 export type ProcessorResult = {
   result?: Record<string, unknown>;
   enrollment?: { platformMembershipId?: string | null };
-  customer?: { platformId?: string };
+  /** The customer's id found or created on the item's platform: recorded only where ours is still unknown. */
+  customer?: PlatformCustomerIds;
 };
+
+export type PlatformCustomerIds = { shopifyCustomerId?: string; commerce7CustomerId?: string };
 
 export type Processor = (ctx: ProcessorContext) => Promise<ProcessorResult>;
 

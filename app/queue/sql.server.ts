@@ -27,7 +27,6 @@ export function toItem(r: Raw): QueueItem {
     actionType: String(r.actionType),
     stageId: String(r.stageId),
     oldStageId: (r.oldStageId as string | null) ?? null,
-    customerCrmId: String(r.customerCrmId ?? ""),
     status: String(r.status),
     attempts: num(r.attempts),
     maxAttempts: num(r.maxAttempts),

@@ -27,7 +27,6 @@ export type QueueItem = {
   actionType: string;
   stageId: string;
   oldStageId: string | null;
-  customerCrmId: string;
   status: string;
   attempts: number;
   maxAttempts: number;

@@ -40,8 +40,8 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
       expiresAt: enrollment.expiresAt.toISOString().slice(0, 10),
       spend: formatCents(spendCents),
       // Commerce7's admin has no documented deep link; its customer id is shown instead.
-      adminUrl: crm === "shopify" ? shopifyAdminUrl(enrollment.customer.platformId, "customers") : null,
-      platformId: crm === "commerce7" ? enrollment.customer.platformId : null,
+      adminUrl: crm === "shopify" ? shopifyAdminUrl(enrollment.customer.shopifyCustomerId, "customers") : null,
+      commerce7CustomerId: crm === "commerce7" ? enrollment.customer.commerce7CustomerId : null,
     },
     history: history
       .filter((h) => h.id !== enrollment.id)
@@ -146,9 +146,9 @@ export default function Member() {
                     </a>
                   </Text>
                 )}
-                {member.platformId && (
+                {member.commerce7CustomerId && (
                   <Text as="p" tone="subdued">
-                    {`Commerce7 customer id: ${member.platformId}`}
+                    {`Commerce7 customer id: ${member.commerce7CustomerId}`}
                   </Text>
                 )}
                 <Text as="p">Expires {member.expiresAt}</Text>

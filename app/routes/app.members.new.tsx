@@ -9,6 +9,7 @@ import { Banner, BlockStack, Button, Card, FormLayout, InlineStack, Layout, Page
 import { TitleBar } from "@shopify/app-bridge-react";
 import { useState } from "react";
 import prisma from "~/db.server";
+import { asPlatform, platformIdOf } from "~/domain/customers.server";
 import { checkMemberStep, openTiers } from "~/domain/enrollments.server";
 import { MAX_EMAIL, type EnrollFields } from "~/domain/member-input";
 import { searchTerm } from "~/domain/bounds";
@@ -30,7 +31,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
       // The platform being down must not block enrolling: fall back to our own records.
       searchError = `Customer search on your platform is unavailable (${error instanceof Error ? error.message : "error"}); showing customers already known to Club Tiers.`;
       const local = await prisma.customer.findMany({ where: { shop: session.shop, searchText: { contains: q.toLowerCase() } }, take: 10 });
-      results = local.map((c) => ({ platformId: c.platformId ?? "", email: c.email, firstName: c.firstName, lastName: c.lastName }));
+      const platform = asPlatform((await prisma.shop.findUnique({ where: { domain: session.shop }, select: { crm: true } }))?.crm);
+      results = local.map((c) => ({ platformId: platformIdOf(c, platform) ?? "", email: c.email, firstName: c.firstName, lastName: c.lastName }));
     }
   }
   const tiers = await openTiers(prisma, session.shop);

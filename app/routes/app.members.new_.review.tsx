@@ -9,6 +9,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { Banner, BlockStack, Button, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { TitleBar } from "@shopify/app-bridge-react";
 import prisma from "~/db.server";
+import { asPlatform, platformIdField } from "~/domain/customers.server";
 import { parseDelivery, formatAddress } from "~/domain/delivery";
 import { checkMemberStep, enroll, recordedSpendCents } from "~/domain/enrollments.server";
 import { cents, formatCents } from "~/domain/money";
@@ -39,7 +40,9 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   }
   const selection = Object.fromEntries(MEMBER_KEYS.map((k) => [k, step.value[k] ?? ""]));
   const tier = await prisma.tier.findFirst({ where: { id: selection.tierId ?? "", shop: session.shop } });
-  const customer = selection.email ? await prisma.customer.findUnique({ where: { shop_email: { shop: session.shop, email: selection.email.toLowerCase() } } }) : null;
+  // The customer enroll() will take: by their id on the shop's platform (their email may have changed there), else by email.
+  const known = selection.platformId ? await prisma.customer.findFirst({ where: { shop: session.shop, ...platformIdField(asPlatform(crm), selection.platformId) } }) : null;
+  const customer = known ?? (selection.email ? await prisma.customer.findUnique({ where: { shop_email: { shop: session.shop, email: selection.email.toLowerCase() } } }) : null);
   const spendCents = customer ? await recordedSpendCents(prisma, session.shop, customer.id) : 0;
   return {
     selection,

@@ -101,13 +101,16 @@ describe("rules the database enforces", () => {
     expect(await prisma.tier.count({ where: { rank: 1, shop: { in: [shop, "other.myshopify.com"] } } })).toBe(3);
   });
 
-  it("keeps customers unique per shop by email and by platform id, and orders unique per shop", async () => {
+  it("keeps customers unique per shop by email and by each platform's id, and orders unique per shop", async () => {
     const shop = "uniq.myshopify.com";
-    await prisma.customer.create({ data: { shop, email: "x@example.com", platformId: "gid://shopify/Customer/1" } });
+    await prisma.customer.create({ data: { shop, email: "x@example.com", shopifyCustomerId: "gid://shopify/Customer/1", commerce7CustomerId: "c7-1" } });
     await expect(prisma.customer.create({ data: { shop, email: "x@example.com" } })).rejects.toThrow(/Unique constraint/i);
     await expect(
-      prisma.customer.create({ data: { shop, email: "y@example.com", platformId: "gid://shopify/Customer/1" } }),
+      prisma.customer.create({ data: { shop, email: "y@example.com", shopifyCustomerId: "gid://shopify/Customer/1" } }),
     ).rejects.toThrow(/Unique constraint/i);
+    await expect(prisma.customer.create({ data: { shop, email: "y@example.com", commerce7CustomerId: "c7-1" } })).rejects.toThrow(/Unique constraint/i);
+    // One platform's id is no rule on the other's column.
+    await prisma.customer.create({ data: { shop, email: "z@example.com", shopifyCustomerId: "c7-1", commerce7CustomerId: "gid://shopify/Customer/1" } });
     // The same email in another shop is another customer.
     const other = await prisma.customer.create({ data: { shop: "uniq2.myshopify.com", email: "x@example.com" } });
     const p = { shop, orderId: "1001", customerId: other.id, amountCents: 100, currency: "USD", occurredAt: new Date() };

@@ -37,7 +37,7 @@ async function seed(withAddress = true) {
   const silver = await prisma.tier.create({ data: { shop: SHOP, name: "Silver", handle: "silver", rank: 1, annualThresholdCents: 0, initialPurchaseCents: 0, durationMonths: 12, c7ClubId: clubs.silver } });
   const gold = await prisma.tier.create({ data: { shop: SHOP, name: "Gold", handle: "gold", rank: 2, annualThresholdCents: 0, initialPurchaseCents: 0, durationMonths: 12, c7ClubId: clubs.gold } });
   const remote = fake.addCustomer("napa", { email: "w@example.com", firstName: "Wine", withAddress });
-  const customer = await prisma.customer.create({ data: { shop: SHOP, email: "w@example.com", platformId: remote.id } });
+  const customer = await prisma.customer.create({ data: { shop: SHOP, email: "w@example.com", commerce7CustomerId: remote.id } });
   return { silver, gold, remote, customer };
 }
 

@@ -94,7 +94,7 @@ describe("Shopify: a write applied, its reply lost, then retried", () => {
     expect(shopify.appMetafield(SHOPIFY_SHOP, customer!.id, "membership")).toMatchObject({ tier: "silver" });
     expect(await items(SHOPIFY_SHOP)).toEqual([{ action: "add_membership", status: "completed", outcomes: ["retry", "success"] }]);
     const local = await app.prisma.customer.findFirstOrThrow({ where: { shop: SHOPIFY_SHOP, email } });
-    expect(local.platformId).toBe(customer!.id);
+    expect(local.shopifyCustomerId).toBe(customer!.id);
   });
 
   it("with a 2 s search lag, a new customer whose first create was a ghost ends as one Shopify customer", async () => {

@@ -42,7 +42,7 @@ async function seedMember(tierHandles = ["silver", "gold"]) {
     );
   }
   const remote = fake.addCustomer(SHOP, { email: "member@example.com", firstName: "Mem", lastName: "Ber" });
-  const customer = await prisma.customer.create({ data: { shop: SHOP, email: "member@example.com", platformId: remote.id } });
+  const customer = await prisma.customer.create({ data: { shop: SHOP, email: "member@example.com", shopifyCustomerId: remote.id } });
   return { tiers, customer, remote };
 }
 
@@ -104,9 +104,9 @@ describe("Shopify member convergence", () => {
     await prisma.enrollment.create({ data: { shop: SHOP, customerId: customer.id, tierId: tier.id, expiresAt: new Date(Date.now() + 1e10) } });
     const item = { id: "q", customerId: customer.id, stageId: tier.id, actionType: "add_membership" };
     const out = await convergeShopifyMember({ db: prisma, shop: shopRow, item, admin: admin() });
-    expect(out.customer?.platformId).toMatch(/^gid:\/\/shopify\/Customer\//);
+    expect(out.customer).toEqual({ shopifyCustomerId: expect.stringMatching(/^gid:\/\/shopify\/Customer\//) });
     const again = await findOrCreateCustomer(admin(), { email: "NEW@example.com", firstName: "New", lastName: "" });
-    expect(again.platformId).toBe(out.customer?.platformId);
+    expect(again.platformId).toBe(out.customer?.shopifyCustomerId);
     expect(fake.shop(SHOP).customers.size).toBe(1);
   });
 });
@@ -178,7 +178,7 @@ describe("Shopify errors, classified for the queue", () => {
   it("userErrors are permanent and carry Shopify's message", async () => {
     const { customer } = await seedMember();
     await prisma.enrollment.create({ data: { shop: SHOP, customerId: customer.id, tierId: (await prisma.tier.findFirstOrThrow()).id, expiresAt: new Date(Date.now() + 1e10) } });
-    const remoteId = customer.platformId!;
+    const remoteId = customer.shopifyCustomerId!;
     fake.shop(SHOP).customers.delete(remoteId);
     await expect(
       convergeShopifyMember({ db: prisma, shop: shopRow, item: { id: "x", customerId: customer.id, stageId: "", actionType: "add_membership" }, admin: admin() }),

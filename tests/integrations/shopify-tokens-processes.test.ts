@@ -56,7 +56,7 @@ describe("expiring tokens across instances", () => {
     // Watched from the fake while the instance runs (the instance is the only
     // writer of the database meanwhile): the migration, then the member's sync.
     await until(async () => shopify.oauth.grants().filter((g) => g.grant === "migration" && g.ok).length, (n) => n === 1, 20_000);
-    await until(async () => shopify.appMetafield(SHOP, customer.platformId!, "membership"), (m) => m !== null, 20_000);
+    await until(async () => shopify.appMetafield(SHOP, customer.shopifyCustomerId!, "membership"), (m) => m !== null, 20_000);
     expect(shopify.oauth.accepts(SHOP, LEGACY)).toBe(false);
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));

@@ -73,7 +73,7 @@ describe("group commit", () => {
     const shop = "batch-iso.myshopify.com";
     // Another customer of the shop already holds the remote id the platform will answer for one item.
     const taken = await seedMember(prisma, shop);
-    await prisma.customer.update({ where: { id: taken.customer.id }, data: { platformId: "remote-taken" } });
+    await prisma.customer.update({ where: { id: taken.customer.id }, data: { commerce7CustomerId: "remote-taken" } });
     const members = [];
     for (let i = 0; i < 8; i++) members.push(await seedMember(prisma, shop));
     const bad = members[3]!;
@@ -84,7 +84,7 @@ describe("group commit", () => {
     const converge = (await import("./support")).convergingProcessor(() => platform.url);
     registerProcessor("commerce7", "add_membership", async (ctx) => {
       const out = await converge(ctx);
-      return { ...out, customer: { platformId: ctx.item.customerId === bad.customer.id ? "remote-taken" : `remote-${ctx.item.customerId}` } };
+      return { ...out, customer: { commerce7CustomerId: ctx.item.customerId === bad.customer.id ? "remote-taken" : `remote-${ctx.item.customerId}` } };
     });
 
     const claimed = await claimDue(prisma, { workerId: "w", limit: 8, perShop: 8, leaseMs: 30_000, now: new Date() });
@@ -104,7 +104,7 @@ describe("group commit", () => {
     expect(new Set(calls.map((c) => c.item)).size).toBe(8);
     // The others' remote ids are recorded; the refused one is named on its attempt.
     const customers = await prisma.customer.findMany({ where: { id: { in: members.map((m) => m.customer.id) } } });
-    for (const c of customers) expect(c.platformId).toBe(c.id === bad.customer.id ? null : `remote-${c.id}`);
+    for (const c of customers) expect(c.commerce7CustomerId).toBe(c.id === bad.customer.id ? null : `remote-${c.id}`);
     const attempts = await attemptsOf(ids);
     expect(attempts.map((a) => a.outcome)).toEqual(Array(8).fill("success"));
     const badRow = rows.find((r) => r.customerId === bad.customer.id)!;

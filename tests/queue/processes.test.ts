@@ -46,7 +46,7 @@ describe("crash safety", () => {
   it("kill -9 mid-item: another worker completes it within lease + poll interval, with one effective remote change", async () => {
     const shop = "crash.myshopify.com";
     const { customer, enrollment, tier } = await seedMember(prisma, shop);
-    const { id } = await queueCrmSync({ shop, enrollmentId: enrollment.id, actionType: "add_membership", stageId: tier.id, customerId: customer.id, customerCrmId: "" });
+    const { id } = await queueCrmSync({ shop, enrollmentId: enrollment.id, actionType: "add_membership", stageId: tier.id, customerId: customer.id });
     platform.faults.add({ mode: "slow", delayMs: 10_000, times: 1, match: customer.id });
 
     const LEASE = 1500;

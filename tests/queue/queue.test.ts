@@ -42,7 +42,7 @@ function worker(opts: Partial<ConstructorParameters<typeof Worker>[0]> = {}) {
 
 async function enqueueAdd(shop = SHOP, extra: { maxAttempts?: number } = {}) {
   const { customer, enrollment, tier } = await seedMember(prisma, shop);
-  const q = await queueCrmSync({ shop, enrollmentId: enrollment.id, actionType: "add_membership", stageId: tier.id, customerCrmId: "", customerId: customer.id, ...extra });
+  const q = await queueCrmSync({ shop, enrollmentId: enrollment.id, actionType: "add_membership", stageId: tier.id, customerId: customer.id, ...extra });
   return { customer, enrollment, tier, id: q.id };
 }
 
@@ -177,13 +177,13 @@ describe("leases and fencing", () => {
 describe("order per member", () => {
   it("add, upgrade, cancel of one member with the add failing twice: runs in order and the remote ends cancelled", async () => {
     const { customer, enrollment, tier } = await seedMember(prisma, SHOP, "silver");
-    const add = await queueCrmSync({ shop: SHOP, enrollmentId: enrollment.id, actionType: "add_membership", stageId: tier.id, customerId: customer.id, customerCrmId: "" });
+    const add = await queueCrmSync({ shop: SHOP, enrollmentId: enrollment.id, actionType: "add_membership", stageId: tier.id, customerId: customer.id });
     const gold = await prisma.tier.create({ data: { shop: SHOP, name: "gold", handle: `gold-${customer.id}`, rank: 900, annualThresholdCents: 0, initialPurchaseCents: 0, durationMonths: 12 } });
     await prisma.enrollment.update({ where: { id: enrollment.id }, data: { status: "upgraded" } });
     const e2 = await prisma.enrollment.create({ data: { shop: SHOP, customerId: customer.id, tierId: gold.id, expiresAt: new Date(Date.now() + 1e10) } });
-    const upgrade = await queueCrmSync({ shop: SHOP, enrollmentId: e2.id, actionType: "upgrade_membership", stageId: gold.id, oldStageId: tier.id, customerId: customer.id, customerCrmId: "" });
+    const upgrade = await queueCrmSync({ shop: SHOP, enrollmentId: e2.id, actionType: "upgrade_membership", stageId: gold.id, oldStageId: tier.id, customerId: customer.id });
     await prisma.enrollment.update({ where: { id: e2.id }, data: { status: "cancelled" } });
-    const cancel = await queueCrmSync({ shop: SHOP, enrollmentId: e2.id, actionType: "cancel_membership", stageId: gold.id, customerId: customer.id, customerCrmId: "" });
+    const cancel = await queueCrmSync({ shop: SHOP, enrollmentId: e2.id, actionType: "cancel_membership", stageId: gold.id, customerId: customer.id });
 
     platform.faults.add({ mode: "500", times: 2, match: customer.id });
     const w = worker({ concurrency: 4 });
@@ -230,7 +230,7 @@ describe("outbox", () => {
         await prisma.$transaction(async (tx) => {
           const c = await tx.customer.create({ data: { shop: "outbox.myshopify.com", email: `o${i}@example.com` } });
           const e = await tx.enrollment.create({ data: { shop: "outbox.myshopify.com", customerId: c.id, tierId: tier.id, expiresAt: new Date(Date.now() + 1e9) } });
-          await queueCrmSync({ shop: "outbox.myshopify.com", enrollmentId: e.id, actionType: "add_membership", stageId: tier.id, customerId: c.id, customerCrmId: "" }, tx);
+          await queueCrmSync({ shop: "outbox.myshopify.com", enrollmentId: e.id, actionType: "add_membership", stageId: tier.id, customerId: c.id }, tx);
           if (rollback) throw new Error("rollback");
         });
         committed++;
@@ -247,7 +247,7 @@ describe("outbox", () => {
 
   it("re-enqueueing the same logical operation is a no-op, even inside a transaction", async () => {
     const { customer, enrollment, tier } = await seedMember(prisma);
-    const input = { shop: SHOP, enrollmentId: enrollment.id, actionType: "add_membership" as const, stageId: tier.id, customerId: customer.id, customerCrmId: "" };
+    const input = { shop: SHOP, enrollmentId: enrollment.id, actionType: "add_membership" as const, stageId: tier.id, customerId: customer.id };
     const first = await queueCrmSync(input);
     const again = await prisma.$transaction(async (tx) => queueCrmSync(input, tx));
     expect(again).toEqual({ id: first.id, created: false });

@@ -152,7 +152,7 @@ describe("a new customer enrolled on Commerce7", () => {
     const memberships = c7.memberships(TENANT.tenantId, customers[0]!.id);
     expect(memberships).toMatchObject([{ status: "Active", orderDeliveryMethod: "Ship", billToCustomerAddressId: addresses[0]!.id, shipToCustomerAddressId: addresses[0]!.id }]);
     const local = await app.prisma.enrollment.findFirstOrThrow({ where: { shop: C7_SHOP, customer: { email: "olive.grove@example.com" } }, include: { customer: { include: { addresses: true } } } });
-    expect(local).toMatchObject({ syncState: "synced", platformMembershipId: memberships[0]!.id, customer: { platformId: customers[0]!.id, addresses: [{ kind: "billing", platformAddressId: addresses[0]!.id }] } });
+    expect(local).toMatchObject({ syncState: "synced", platformMembershipId: memberships[0]!.id, customer: { commerce7CustomerId: customers[0]!.id, addresses: [{ kind: "billing", platformAddressId: addresses[0]!.id }] } });
 
     // Converging again (a retry, a late duplicate) adds nothing remotely.
     await app.prisma.crmSyncQueue.create({

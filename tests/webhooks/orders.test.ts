@@ -164,7 +164,7 @@ describe("spend", () => {
     const res = await deliver(SHOP, order({ id: 800006, email: "New.Buyer@Example.com" }, { current_subtotal_price_set: { shop_money: { amount: "75.5", currency_code: "USD" } } }));
     expect(await res.json()).toMatchObject({ status: "recorded", amountCents: 7550, spendCents: 7550, membership: "none" });
     const customer = await app.prisma.customer.findUniqueOrThrow({ where: { shop_email: { shop: SHOP, email: "new.buyer@example.com" } } });
-    expect(customer).toMatchObject({ platformId: "gid://shopify/Customer/800006", firstName: "Ada", lastName: "Vine" });
+    expect(customer).toMatchObject({ shopifyCustomerId: "gid://shopify/Customer/800006", firstName: "Ada", lastName: "Vine" });
     expect(await app.enrollments.recordedSpendCents(app.prisma, SHOP, customer.id)).toBe(7550);
   });
 
@@ -318,7 +318,7 @@ describe("refunds and cancellations", () => {
   it("a refund delivered before its order counts once the order arrives; refunds never make an order count below zero", async () => {
     await enrolled(SHOP, "silver", "early@example.com");
     const customer = await app.prisma.customer.findUniqueOrThrow({ where: { shop_email: { shop: SHOP, email: "early@example.com" } } });
-    const remoteId = Number(customer.platformId!.split("/").pop());
+    const remoteId = Number(customer.shopifyCustomerId!.split("/").pop());
     const o = order({ id: remoteId, email: "early@example.com" }, amount("80.00"));
     await deliver(SHOP, refund(o.id, "50.00"), {}, "refunds/create");
     await deliver(SHOP, refund(o.id, "50.00"), {}, "refunds/create"); // a second refund: 100 back on an 80 order
@@ -331,7 +331,7 @@ describe("refunds and cancellations", () => {
   it("a cancelled order stops counting, and the refund that comes with the cancellation is not taken twice", async () => {
     await enrolled(SHOP, "silver", "cancels@example.com");
     const customer = await app.prisma.customer.findUniqueOrThrow({ where: { shop_email: { shop: SHOP, email: "cancels@example.com" } } });
-    const remoteId = Number(customer.platformId!.split("/").pop());
+    const remoteId = Number(customer.shopifyCustomerId!.split("/").pop());
     const keep = order({ id: remoteId, email: "cancels@example.com" }, amount("300.00"));
     const drop = order({ id: remoteId, email: "cancels@example.com" }, amount("500.00"));
     await deliver(SHOP, keep);

@@ -32,9 +32,11 @@ export async function convergeCommerce7Member(input: Commerce7ProcessorInput) {
   if (!customer) throw new SyncError("permanent", `Customer ${item.customerId} no longer exists in this shop`);
   const client = await commerce7ClientFor(db, shop.domain, input.clientOptions);
 
-  let platformId = customer.platformId;
-  if (!platformId) {
-    platformId = (
+  // Only the Commerce7 id: a Shopify GID (kept from orders, or from before a
+  // platform switch) is "Customer not found" to Commerce7.
+  let commerce7CustomerId = customer.commerce7CustomerId;
+  if (!commerce7CustomerId) {
+    commerce7CustomerId = (
       await findOrCreateCustomer(client, { email: customer.email, firstName: customer.firstName, lastName: customer.lastName }, signal)
     ).platformId;
   }
@@ -49,9 +51,9 @@ export async function convergeCommerce7Member(input: Commerce7ProcessorInput) {
       platform: "commerce7",
     });
   }
-  const delivery = active ? await deliveryFor(db, client, shop.domain, platformId, active, addresses, signal) : undefined;
+  const delivery = active ? await deliveryFor(db, client, shop.domain, commerce7CustomerId, active, addresses, signal) : undefined;
   const ourClubs = tiers.map((t) => t.c7ClubId).filter((id): id is string => Boolean(id));
-  const outcome = await convergeMembership(client, platformId, active?.tier.c7ClubId ?? null, ourClubs, signal, delivery);
+  const outcome = await convergeMembership(client, commerce7CustomerId, active?.tier.c7ClubId ?? null, ourClubs, signal, delivery);
 
   // The membership id belongs to the enrollment that is active now, which may
   // be newer than the one this item was queued for. Writing the remote's
@@ -60,8 +62,8 @@ export async function convergeCommerce7Member(input: Commerce7ProcessorInput) {
     await db.enrollment.updateMany({ where: { id: active.id, shop: shop.domain }, data: { platformMembershipId: outcome.membershipId } });
   }
   return {
-    result: { customerId: platformId, membershipId: outcome.membershipId, created: outcome.created, cancelled: outcome.cancelled },
-    customer: customer.platformId ? undefined : { platformId },
+    result: { customerId: commerce7CustomerId, membershipId: outcome.membershipId, created: outcome.created, cancelled: outcome.cancelled },
+    customer: customer.commerce7CustomerId ? undefined : { commerce7CustomerId },
   };
 }
 

@@ -9,6 +9,7 @@ import { ensureDiscount, type TiersConfig } from "./discounts.server";
 import { findOrCreateCustomer } from "./customers.server";
 import { syncMember } from "./members.server";
 import { offlineAdmin } from "./session.server";
+import type { PlatformCustomerIds } from "../../queue/registry";
 import type { ShopifyAdmin } from "./admin.server";
 
 export type ShopifyProcessorInput = {
@@ -23,7 +24,7 @@ export type ShopifyProcessorInput = {
 export type ProcessorOutput = {
   result?: Record<string, unknown>;
   enrollment?: { platformMembershipId?: string | null };
-  customer?: { platformId?: string };
+  customer?: PlatformCustomerIds;
 };
 
 export async function convergeShopifyMember(input: ShopifyProcessorInput): Promise<ProcessorOutput> {
@@ -32,9 +33,10 @@ export async function convergeShopifyMember(input: ShopifyProcessorInput): Promi
   if (!customer) throw new SyncError("permanent", `Customer ${item.customerId} no longer exists in this shop`);
   const admin = input.admin ?? (await offlineAdmin(db, shop.domain));
 
-  let platformId = customer.platformId;
-  if (!platformId) {
-    platformId = (
+  // Only the Shopify id: a Commerce7 id (kept from before a platform switch) means nothing here.
+  let shopifyCustomerId = customer.shopifyCustomerId;
+  if (!shopifyCustomerId) {
+    shopifyCustomerId = (
       await findOrCreateCustomer(admin, { email: customer.email, firstName: customer.firstName, lastName: customer.lastName }, { signal })
     ).platformId;
   }
@@ -53,10 +55,10 @@ export async function convergeShopifyMember(input: ShopifyProcessorInput): Promi
         since: active.startedAt.toISOString(),
       }
     : null;
-  const outcome = await syncMember(admin, platformId, desired, tiers.map((t) => t.handle), { signal });
+  const outcome = await syncMember(admin, shopifyCustomerId, desired, tiers.map((t) => t.handle), { signal });
   return {
-    result: { customerGid: platformId, tier: desired?.tier ?? null, writes: outcome.writes },
-    customer: customer.platformId ? undefined : { platformId },
+    result: { customerGid: shopifyCustomerId, tier: desired?.tier ?? null, writes: outcome.writes },
+    customer: customer.shopifyCustomerId ? undefined : { shopifyCustomerId },
   };
 }
 

@@ -1,0 +1,78 @@
+// The migration that splits Customer.platformId into one id per platform
+// (20261202100000_platform_customer_ids), on real databases of both providers:
+// a database is built from the migrations before it, given rows the old way,
+// then migrated, and each id must sit in its platform's column.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createClient } from "@libsql/client";
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { ROOT, baseProvider, baseUrl, newSqliteFile, pgAdmin, runPrefix, uniqueName, withDatabase, type Provider } from "../support/databases";
+
+const MIGRATION = "20261202100000_platform_customer_ids";
+
+/** Runs SQL scripts (several statements each) against a scratch database of `provider`. */
+async function scratch(provider: Provider): Promise<{ run: (sql: string) => Promise<void>; rows: (sql: string) => Promise<Record<string, unknown>[]>; close: () => Promise<void> }> {
+  if (provider === "sqlite") {
+    const client = createClient({ url: `file:${newSqliteFile("split_ids_")}` });
+    return {
+      run: async (sql) => void (await client.executeMultiple(sql)),
+      rows: async (sql) => (await client.execute(sql)).rows.map((r) => ({ ...r })),
+      close: async () => client.close(),
+    };
+  }
+  const name = uniqueName(`${runPrefix()}split_ids_`);
+  await pgAdmin(baseUrl(), (c) => c.query(`CREATE DATABASE "${name}"`));
+  const client = new pg.Client({ connectionString: withDatabase(baseUrl(), name) });
+  await client.connect();
+  return {
+    run: async (sql) => void (await client.query(sql)),
+    rows: async (sql) => (await client.query(sql)).rows,
+    close: () => client.end(),
+  };
+}
+
+const migrationsOf = (provider: Provider) => readdirSync(join(ROOT, "prisma", provider, "migrations")).filter((m) => /^\d{14}_/.test(m)).sort();
+const sqlOf = (provider: Provider, m: string) => readFileSync(join(ROOT, "prisma", provider, "migrations", m, "migration.sql"), "utf8");
+
+const providers: Provider[] = baseProvider() === "postgresql" ? ["sqlite", "postgresql"] : ["sqlite"];
+
+describe("one customer id per platform: the migration", () => {
+  for (const provider of providers) {
+    it(`${provider}: moves each stored id to its platform's column by the shop's platform, and a Shopify GID to Shopify's on any shop`, async () => {
+      const db = await scratch(provider);
+      try {
+        for (const m of migrationsOf(provider).filter((m) => m < MIGRATION)) await db.run(sqlOf(provider, m));
+        const now = provider === "sqlite" ? "CURRENT_TIMESTAMP" : "now()";
+        await db.run(`
+          INSERT INTO "Shop" ("id", "domain", "crm", "updatedAt") VALUES ('s1', 'shopify.myshopify.com', 'shopify', ${now}), ('s2', 'wine.myshopify.com', 'commerce7', ${now});
+          INSERT INTO "Customer" ("id", "shop", "platformId", "email", "updatedAt") VALUES
+            ('a', 'shopify.myshopify.com', 'gid://shopify/Customer/1', 'a@example.com', ${now}),
+            ('b', 'shopify.myshopify.com', NULL, 'b@example.com', ${now}),
+            ('c', 'wine.myshopify.com', 'c7-uuid-1', 'c@example.com', ${now}),
+            ('d', 'wine.myshopify.com', 'gid://shopify/Customer/4', 'd@example.com', ${now}),
+            ('e', 'gone.myshopify.com', 'gid://shopify/Customer/5', 'e@example.com', ${now});
+          INSERT INTO "CrmSyncQueue" ("id", "shop", "customerId", "actionType", "stageId", "customerCrmId", "idempotencyKey", "updatedAt")
+            VALUES ('q', 'wine.myshopify.com', 'c', 'add_membership', 't', 'c7-uuid-1', 'k', ${now});
+        `);
+        await db.run(sqlOf(provider, MIGRATION));
+        const rows = await db.rows(`SELECT "id", "shopifyCustomerId", "commerce7CustomerId", "email" FROM "Customer" ORDER BY "id"`);
+        expect(rows).toEqual([
+          { id: "a", shopifyCustomerId: "gid://shopify/Customer/1", commerce7CustomerId: null, email: "a@example.com" },
+          { id: "b", shopifyCustomerId: null, commerce7CustomerId: null, email: "b@example.com" },
+          { id: "c", shopifyCustomerId: null, commerce7CustomerId: "c7-uuid-1", email: "c@example.com" },
+          // Left from before the shop moved to Commerce7: it is Shopify's, and Commerce7 never gets it.
+          { id: "d", shopifyCustomerId: "gid://shopify/Customer/4", commerce7CustomerId: null, email: "d@example.com" },
+          // No Shop row: Shopify, the default platform.
+          { id: "e", shopifyCustomerId: "gid://shopify/Customer/5", commerce7CustomerId: null, email: "e@example.com" },
+        ]);
+        // The queue item survives, without the copy of the id that nothing read.
+        const items = await db.rows(`SELECT * FROM "CrmSyncQueue"`);
+        expect(items.map((i) => [i.id, i.customerId])).toEqual([["q", "c"]]);
+        expect(Object.keys(items[0]!)).not.toContain("customerCrmId");
+      } finally {
+        await db.close();
+      }
+    }, 60_000);
+  }
+});
