@@ -97,7 +97,8 @@ const http = new Histogram({
 });
 
 // The run outcomes of app/queue/run.server.ts in the vocabulary of SyncAttempt.outcome.
-const ATTEMPT_OUTCOME: Record<string, string> = { completed: "success", retry: "retry", failed: "failed", throttled: "throttled" };
+// An item of an uninstalled shop that ends quietly (cancelled) still recorded a failed attempt.
+const ATTEMPT_OUTCOME: Record<string, string> = { completed: "success", retry: "retry", failed: "failed", cancelled: "failed", throttled: "throttled" };
 
 /** One attempt ended (app/queue/run.server.ts). */
 export function observeAttempt(platform: string, action: string, runOutcome: string, durationMs: number) {

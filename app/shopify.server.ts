@@ -7,6 +7,7 @@ import prisma from "./db.server";
 import { env } from "./env.server";
 import { EncryptedSessionStorage } from "./sessions.server";
 import { recordInstall } from "./domain/shops.server";
+import { wakeWorker } from "./queue/notifier";
 import { ADMIN_API_VERSION } from "./integrations/shopify/api-version";
 // Imported for its side effect as well: the library's own token requests follow
 // SHOPIFY_ADMIN_ORIGIN in the sandbox and tests (see that module).
@@ -32,9 +33,11 @@ const shopify = shopifyApp({
   },
   hooks: {
     // Runs after token exchange stores a new offline session: the shop is
-    // installed, and items that failed for want of one run again.
+    // installed (a reinstall queues every active member's resync and the
+    // discount: ADR 0017), and items that failed for want of one run again.
     afterAuth: async ({ session }) => {
-      await recordInstall(prisma, session.shop);
+      const { reinstalled } = await recordInstall(prisma, session.shop);
+      if (reinstalled) wakeWorker();
       await resumeAfterReconnect(prisma, session.shop);
     },
   },

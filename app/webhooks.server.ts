@@ -39,7 +39,15 @@ export type WebhookContext = {
   payload: Record<string, unknown>;
   /** The shop's offline session id, when the shop is installed. */
   sessionId: string | null;
+  /** When the event happened (X-Shopify-Triggered-At), if the header is a readable time; redeliveries keep it. */
+  triggeredAt: Date | null;
 };
+
+function triggeredAt(header: string | null): Date | null {
+  if (!header) return null;
+  const t = Date.parse(header);
+  return Number.isNaN(t) ? null : new Date(t);
+}
 
 export type WebhookOptions = {
   /**
@@ -109,6 +117,7 @@ export function webhookAction(event: string, handle: (ctx: WebhookContext) => Pr
         webhookId: context.webhookId,
         payload: payload as Record<string, unknown>,
         sessionId: context.session?.id ?? null,
+        triggeredAt: triggeredAt(request.headers.get("x-shopify-triggered-at")),
       });
       if (outcome instanceof Response) return outcome;
       log("webhooks", "info", event, { shop, webhookId, topic: context.topic, ...outcome });

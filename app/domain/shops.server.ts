@@ -1,12 +1,13 @@
-// Shops: install state, CRM choice and Commerce7 credentials.
+// Shops: install state (ADR 0017), CRM choice and Commerce7 credentials.
 //
 // Invariant: Commerce7 credentials exist in plaintext only in memory. They are
 // stored as one AES-GCM envelope (app/crypto.server.ts) and never returned by
 // anything a route sends to the browser (see `publicShopSettings`).
 import { z } from "zod";
 import { decryptSecret, encryptSecret } from "../crypto.server";
-import type { Db, Tx } from "../db.server";
-import { refreshSyncState } from "../queue/sync-state.server";
+import { dbProvider, type Db, type Tx } from "../db.server";
+import { queueReinstallResync, stopShopItems } from "../queue/lifecycle.server";
+import { sql } from "../queue/sql.server";
 
 export const CRMS = ["shopify", "commerce7"] as const;
 export type Crm = (typeof CRMS)[number];
@@ -15,11 +16,26 @@ export type Commerce7Credentials = { tenant: string; appId: string; appSecret: s
 
 const credentialsEnvelope = z.object({ appId: z.string().min(1), appSecret: z.string().min(1) });
 
-export async function recordInstall(db: Db | Tx, domain: string) {
-  return db.shop.upsert({
-    where: { domain },
-    create: { domain },
-    update: { uninstalledAt: null, installedAt: new Date() },
+/**
+ * A token exchange stored a new offline session (afterAuth): the app is
+ * installed now. `installedAt` moves to now on every exchange, since each
+ * proves the app installed at that moment: an app/uninstalled triggered
+ * before it belongs to an earlier install (uninstallShop). A shop that was
+ * uninstalled is REinstalled: the same transaction queues the resync of every
+ * active member and the discount (queue/lifecycle.server.ts). The conditional
+ * update lets one of two concurrent exchanges be the reinstall.
+ */
+export async function recordInstall(db: Db, domain: string, now = new Date()): Promise<{ reinstalled: boolean }> {
+  return db.$transaction(async (tx) => {
+    await tx.shop.upsert({ where: { domain }, create: { domain, installedAt: now }, update: {} });
+    const { count } = await tx.shop.updateMany({ where: { domain, uninstalledAt: { not: null } }, data: { uninstalledAt: null, installedAt: now } });
+    if (count === 0) {
+      await tx.shop.updateMany({ where: { domain }, data: { installedAt: now } });
+      return { reinstalled: false };
+    }
+    const row = await tx.shop.findUniqueOrThrow({ where: { domain }, select: { crm: true } });
+    await queueReinstallResync(tx, domain, row.crm, String(now.getTime()));
+    return { reinstalled: true };
   });
 }
 
@@ -32,26 +48,34 @@ export async function shopTimeZone(db: Db | Tx, domain: string): Promise<string>
   return row?.timezone ?? "UTC";
 }
 
-export async function markUninstalled(db: Db | Tx, domain: string) {
-  await db.shop.updateMany({ where: { domain }, data: { uninstalledAt: new Date() } });
-}
+export type UninstallOutcome = { uninstalled: true } | { ignored: string };
 
 /**
  * app/uninstalled: the token is already revoked, so delete the sessions, mark
- * the shop uninstalled and stop its queue work (pending items are cancelled,
- * not failed: nothing went wrong, and no alert should fire). One transaction;
- * a repeat changes nothing. Items in flight finish on their own.
+ * the shop uninstalled and stop its queue work (queue/lifecycle.server.ts:
+ * pending items are cancelled; items in flight end quietly when their worker
+ * records them). One transaction; a repeat changes nothing.
+ *
+ * A delivery triggered before the current install (`triggeredAt` older than
+ * `installedAt`: Shopify redelivers for hours) is stale: the shop was
+ * reinstalled since, so it changes nothing. The Shop row is locked first, so
+ * the check and the writes see the same install. Without a trigger time the
+ * uninstall is taken as it comes.
  */
-export async function uninstallShop(db: Db, domain: string) {
-  await db.$transaction(async (tx) => {
+export async function uninstallShop(db: Db, domain: string, { triggeredAt = null }: { triggeredAt?: Date | null } = {}): Promise<UninstallOutcome> {
+  return db.$transaction(async (tx) => {
+    const rows = await tx.$queryRawUnsafe<{ installedAt: unknown }[]>(
+      sql(`SELECT "installedAt" FROM "Shop" WHERE domain = $1${dbProvider === "postgresql" ? " FOR UPDATE" : ""}`),
+      domain,
+    );
+    const installedAt = rows[0] ? new Date(rows[0].installedAt as string | Date) : null;
+    if (triggeredAt && installedAt && triggeredAt < installedAt) {
+      return { ignored: `Triggered at ${triggeredAt.toISOString()}, before the current install (${installedAt.toISOString()}).` };
+    }
     await tx.session.deleteMany({ where: { shop: domain } });
-    await markUninstalled(tx, domain);
-    const stopped = await tx.crmSyncQueue.findMany({ where: { shop: domain, status: "pending" }, select: { enrollmentId: true }, distinct: ["enrollmentId"] });
-    await tx.crmSyncQueue.updateMany({
-      where: { shop: domain, status: "pending" },
-      data: { status: "cancelled", discardedBy: "system", discardReason: "App uninstalled" },
-    });
-    await refreshSyncState(tx, domain, stopped.map((i) => i.enrollmentId));
+    await tx.shop.updateMany({ where: { domain }, data: { uninstalledAt: new Date() } });
+    await stopShopItems(tx, domain);
+    return { uninstalled: true as const };
   });
 }
 
@@ -71,7 +95,7 @@ export async function getShop(db: Db | Tx, domain: string) {
 }
 
 export async function requireShop(db: Db | Tx, domain: string) {
-  return (await getShop(db, domain)) ?? recordInstall(db, domain);
+  return (await getShop(db, domain)) ?? db.shop.upsert({ where: { domain }, create: { domain }, update: {} });
 }
 
 export async function setCommerce7Credentials(db: Db | Tx, domain: string, creds: Commerce7Credentials) {

@@ -1,6 +1,7 @@
 // Which code runs for which queue item: registered once at boot.
 // Every membership action converges the member to its current local state on
 // the shop's platform (see each platform's processors.server.ts).
+import { resyncMembers } from "../queue/lifecycle.server";
 import { registerProcessor } from "../queue/registry";
 import type { QueueAction } from "../queue/types";
 import { convergeCommerce7Member } from "./commerce7/processors.server";
@@ -22,4 +23,7 @@ export function registerPlatformProcessors() {
   registerProcessor("commerce7", "send_alert", sendFailureAlert);
   registerProcessor("shopify", "send_data_export", sendDataExport);
   registerProcessor("commerce7", "send_data_export", sendDataExport);
+  // After a reinstall: queue every active member's resync (database only, either platform).
+  registerProcessor("shopify", "resync_members", resyncMembers);
+  registerProcessor("commerce7", "resync_members", resyncMembers);
 }

@@ -18,6 +18,8 @@
 // - Only shops with an alert email get alert items; the queue screen's banner
 //   is the alert for the others.
 // - A failed `send_alert` never raises another alert (no loops).
+// - A shop that uninstalled gets no alert: none is raised for it, and a
+//   `send_alert` that runs after the uninstall sends nothing (ADR 0017).
 import type { Db, Tx } from "../db.server";
 import { isUniqueViolation } from "../db.server";
 import { queueCrmSync } from "./enqueue.server";
@@ -33,7 +35,7 @@ export const PENDING_ALERT_KEY = "alert:next";
 export async function raiseAlerts(tx: Tx, failed: Pick<QueueItem, "id" | "shop" | "actionType" | "fence">[]) {
   const items = failed.filter((i) => i.actionType !== ALERT_ACTION);
   if (items.length === 0) return;
-  const shops = await tx.shop.findMany({ where: { domain: { in: [...new Set(items.map((i) => i.shop))] }, alertEmail: { not: null } }, select: { domain: true } });
+  const shops = await tx.shop.findMany({ where: { domain: { in: [...new Set(items.map((i) => i.shop))] }, alertEmail: { not: null }, uninstalledAt: null }, select: { domain: true } });
   for (const { domain } of shops) {
     await queueCrmSync({ shop: domain, actionType: ALERT_ACTION, stageId: "alert", customerId: ALERT_ORDERING_KEY, idempotencyKey: PENDING_ALERT_KEY }, tx);
   }

@@ -7,6 +7,7 @@ import type { Db, Tx } from "../db.server";
 import { dbProvider } from "../db.server";
 import { raiseAlerts } from "./alerts.server";
 import { promoteNext } from "./claim.server";
+import { UNINSTALLED_REASON, shopUninstalled } from "./lifecycle.server";
 import { queueLog } from "./log.server";
 import { sql } from "./sql.server";
 import { refreshSyncState } from "./sync-state.server";
@@ -193,11 +194,34 @@ export async function recordSuccess(db: Db, item: QueueItem, out: ProcessorResul
   return recordSuccessAlone(db, { item, out, info, deadline: Date.now() + 5_000 });
 }
 
-/** A retryable failure: one attempt used; pending again after `delayMs`, or failed when none are left. */
-export async function recordRetry(db: Db, item: QueueItem, delayMs: number, info: AttemptInfo): Promise<{ recorded: boolean; failed: boolean }> {
+/**
+ * The item of a shop that uninstalled meanwhile ends quietly: cancelled, as
+ * the uninstall cancelled its pending items, with the attempt recorded and no
+ * alert (lifecycle.server.ts). The caller checked shopUninstalled first.
+ */
+async function endUninstalled(tx: Tx, item: QueueItem, attempts: number, info: AttemptInfo): Promise<boolean> {
+  const { count } = await tx.crmSyncQueue.updateMany({
+    where: held(item),
+    data: { status: "cancelled", attempts, lastError: info.error ?? null, discardedBy: "system", discardReason: UNINSTALLED_REASON, lockedBy: null, leaseUntil: null },
+  });
+  if (count === 0) return false;
+  await attemptRow(tx, item, attempts, "failed", info);
+  await refreshSyncState(tx, item.shop, [item.enrollmentId]);
+  await promoteNext(tx, [item]);
+  return true;
+}
+
+export type FailureRecorded = "failed" | "cancelled" | "stale";
+
+/**
+ * A retryable failure: one attempt used; pending again after `delayMs`, or
+ * failed when none are left (`cancelled` instead when the shop uninstalled).
+ */
+export async function recordRetry(db: Db, item: QueueItem, delayMs: number, info: AttemptInfo): Promise<{ recorded: boolean; failed: boolean; cancelled: boolean }> {
   const attempts = item.attempts + 1;
   const failed = attempts >= item.maxAttempts;
-  const recorded = await db.$transaction(async (tx) => {
+  const outcome = await db.$transaction(async (tx) => {
+    if (await shopUninstalled(tx, item.shop)) return (await endUninstalled(tx, item, attempts, info)) ? "cancelled" : "stale";
     const { count } = await tx.crmSyncQueue.updateMany({
       where: held(item),
       data: {
@@ -209,31 +233,35 @@ export async function recordRetry(db: Db, item: QueueItem, delayMs: number, info
         leaseUntil: null,
       },
     });
-    if (count === 0) return false;
+    if (count === 0) return "stale";
     await attemptRow(tx, item, attempts, failed ? "failed" : "retry", info);
     await refreshSyncState(tx, item.shop, [item.enrollmentId]);
     if (failed) {
       await promoteNext(tx, [item]);
       await raiseAlerts(tx, [item]);
     }
-    return true;
+    return "recorded";
   });
-  return { recorded, failed: recorded && failed };
+  return { recorded: outcome !== "stale", failed: outcome === "recorded" && failed, cancelled: outcome === "cancelled" };
 }
 
-/** A permanent failure: failed at once, with the reason a merchant can act on. */
-export async function recordFailure(db: Db, item: QueueItem, info: AttemptInfo): Promise<boolean> {
+/**
+ * A permanent failure: failed at once, with the reason a merchant can act on
+ * (`cancelled`, with no alert, when the shop uninstalled meanwhile).
+ */
+export async function recordFailure(db: Db, item: QueueItem, info: AttemptInfo): Promise<FailureRecorded> {
   return db.$transaction(async (tx) => {
+    if (await shopUninstalled(tx, item.shop)) return (await endUninstalled(tx, item, item.attempts + 1, info)) ? "cancelled" : "stale";
     const { count } = await tx.crmSyncQueue.updateMany({
       where: held(item),
       data: { status: "failed", attempts: { increment: 1 }, lastError: info.error ?? "failed", lockedBy: null, leaseUntil: null },
     });
-    if (count === 0) return false;
+    if (count === 0) return "stale";
     await attemptRow(tx, item, item.attempts + 1, "failed", info);
     await refreshSyncState(tx, item.shop, [item.enrollmentId]);
     await promoteNext(tx, [item]);
     await raiseAlerts(tx, [item]);
-    return true;
+    return "failed";
   });
 }
 

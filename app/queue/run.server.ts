@@ -38,7 +38,8 @@ export type RunOptions = {
  */
 const runningHere = new Set<string>();
 
-export type RunOutcome = "completed" | "retry" | "failed" | "throttled" | "stale" | "aborted" | "duplicate";
+/** `cancelled`: the shop uninstalled while the item ran; it ended quietly (lifecycle.server.ts). */
+export type RunOutcome = "completed" | "retry" | "failed" | "cancelled" | "throttled" | "stale" | "aborted" | "duplicate";
 
 type ShopRow = { domain: string; crm: string; timezone: string };
 
@@ -84,8 +85,9 @@ async function runOnce(db: Db, item: QueueItem, o: RunOptions): Promise<RunOutco
   const processor = getProcessor(shop.crm, item.actionType);
   if (!processor) {
     const reason = `No ${shop.crm} processor for "${item.actionType}".`;
-    if (await recordFailure(db, item, info({ error: reason }))) o.onPermanentFailure?.(item, reason);
-    return done("failed", { error: reason });
+    const recorded = await recordFailure(db, item, info({ error: reason }));
+    if (recorded === "failed") o.onPermanentFailure?.(item, reason);
+    return done(recorded, { error: reason });
   }
 
   const timeout = AbortSignal.timeout(o.timeoutMs);
@@ -110,13 +112,14 @@ async function runOnce(db: Db, item: QueueItem, o: RunOptions): Promise<RunOutco
       return done(ok ? "throttled" : "stale", { retryAfterMs: wait });
     }
     if (kind === "permanent" || kind === "auth") {
-      const ok = await recordFailure(db, item, info({ error: message, httpStatus }));
-      if (ok) o.onPermanentFailure?.(item, message);
-      return done(ok ? "failed" : "stale", { error: message, httpStatus });
+      const recorded = await recordFailure(db, item, info({ error: message, httpStatus }));
+      if (recorded === "failed") o.onPermanentFailure?.(item, message);
+      return done(recorded, { error: message, httpStatus });
     }
     const delay = backoffDelay(item.attempts + 1, o.backoff, o.random);
-    const { recorded, failed } = await recordRetry(db, item, delay, info({ error: message, httpStatus }));
+    const { recorded, failed, cancelled } = await recordRetry(db, item, delay, info({ error: message, httpStatus }));
     if (failed) o.onPermanentFailure?.(item, message);
-    return done(!recorded ? "stale" : failed ? "failed" : "retry", { error: message, httpStatus, delayMs: failed ? undefined : delay });
+    const outcome = !recorded ? "stale" : cancelled ? "cancelled" : failed ? "failed" : "retry";
+    return done(outcome, { error: message, httpStatus, delayMs: outcome === "retry" ? delay : undefined });
   }
 }

@@ -34,9 +34,15 @@ export async function adminPost(shop: string, path: string, form: Record<string,
 /**
  * A webhook delivery as Shopify sends it: the raw JSON body signed with the
  * app secret (base64 HMAC-SHA256) and Shopify's headers. `secret` signs with
- * another key, to prove a forged delivery is refused.
+ * another key, to prove a forged delivery is refused; `triggeredAt` dates the
+ * event (a redelivery carries the original's).
  */
-export function webhookRequest(shop: string, topic: string, body: unknown, opts: { secret?: string; webhookId?: string; eventId?: string } = {}): Request {
+export function webhookRequest(
+  shop: string,
+  topic: string,
+  body: unknown,
+  opts: { secret?: string; webhookId?: string; eventId?: string; triggeredAt?: Date } = {},
+): Request {
   const raw = JSON.stringify(body);
   return new Request(`${env.SHOPIFY_APP_URL}/webhooks/${topic}`, {
     method: "POST",
@@ -49,7 +55,7 @@ export function webhookRequest(shop: string, topic: string, body: unknown, opts:
       "X-Shopify-API-Version": ADMIN_API_VERSION,
       "X-Shopify-Webhook-Id": opts.webhookId ?? randomUUID(),
       "X-Shopify-Event-Id": opts.eventId ?? randomUUID(),
-      "X-Shopify-Triggered-At": new Date().toISOString(),
+      "X-Shopify-Triggered-At": (opts.triggeredAt ?? new Date()).toISOString(),
     },
   });
 }

@@ -38,7 +38,9 @@ export async function sendFailureAlert(ctx: Pick<ProcessorContext, "db" | "shop"
 }
 
 async function sendDigest({ db, shop, signal }: Pick<ProcessorContext, "db" | "shop" | "signal">): Promise<ProcessorResult> {
-  const row = await db.shop.findUnique({ where: { domain: shop.domain }, select: { alertEmail: true } });
+  const row = await db.shop.findUnique({ where: { domain: shop.domain }, select: { alertEmail: true, uninstalledAt: true } });
+  // The merchant left: nothing of the app reaches them (an email already handed to the mail server is not recalled).
+  if (row?.uninstalledAt) return { result: { sent: false, reason: "the shop uninstalled the app" } };
   if (!row?.alertEmail) return { result: { sent: false, reason: "no alert email" } };
   const failed = await unreported(db, shop.domain);
   if (failed.length === 0) return { result: { sent: false, reason: "nothing new" } };
