@@ -58,13 +58,17 @@ function counting<F extends AdapterFactory>(factory: F, onQuery: () => void): F 
   return factory;
 }
 
+// errorFormat "minimal": an error's message is Prisma's own sentence. The
+// default frames the call site, and with the JS query compiler that frame is a
+// page of minified runtime source, which then filled log lines and the queue's
+// lastError (shown to merchants) with tens of kilobytes.
 export function createPrismaClient(url: string = env.DATABASE_URL, opts: { poolSize?: number; onQuery?: () => void } = {}): Db {
   const wrap = <F,>(f: F): F => (opts.onQuery ? (counting(f as unknown as AdapterFactory, opts.onQuery) as unknown as F) : f);
   if (providerFor(url) === "postgresql") {
     const adapter = wrap(new PrismaPg({ connectionString: url, max: opts.poolSize ?? 10 }));
-    return new PostgresClient({ adapter }) as unknown as Db;
+    return new PostgresClient({ adapter, errorFormat: "minimal" }) as unknown as Db;
   }
-  return new SqliteClient({ adapter: wrap(sqliteAdapter(url)) });
+  return new SqliteClient({ adapter: wrap(sqliteAdapter(url)), errorFormat: "minimal" });
 }
 
 export function providerOf(url: string = env.DATABASE_URL): DbProvider {

@@ -86,6 +86,16 @@ describe("rules the database enforces", () => {
     expect(await prisma.enrollment.count({ where: { customerId: customer.id, status: "active" } })).toBe(1);
   });
 
+  it("a database error's message is Prisma's sentence, not a page of its runtime's source (it reaches logs and lastError)", async () => {
+    const { tier, customer } = await seed("errors.myshopify.com");
+    const base = { shop: tier.shop, customerId: customer.id, tierId: tier.id, expiresAt: new Date(Date.now() + 86_400_000) };
+    await prisma.enrollment.create({ data: base });
+    const error = (await prisma.enrollment.create({ data: base }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/Unique constraint/i);
+    expect(error.message.length).toBeLessThan(300);
+    expect(error.message).not.toMatch(/function|=>/);
+  });
+
   it("keeps rank unique among a shop's active tiers only", async () => {
     const shop = "ranks.myshopify.com";
     const tier = (handle: string, rank: number, active = true) =>
