@@ -65,3 +65,14 @@ export function spendWindowStart(at: Date, timeZone: string): Date {
   const day = zoned(at, timeZone).toPlainDate().subtract({ months: 12 }, { overflow: "constrain" });
   return new Date(day.toZonedDateTime({ timeZone }).epochMilliseconds);
 }
+
+/**
+ * `instant` as the shop's wall clock reads it, for pages: "2026-12-01 14:05"
+ * and the zone's short name ("PST", "GMT+13"), so a merchant never mistakes it
+ * for their own machine's time or UTC.
+ */
+export function localDateTime(instant: Date, timeZone: string): string {
+  const z = zoned(instant, timeZone);
+  const name = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "short" }).formatToParts(instant).find((p) => p.type === "timeZoneName")?.value ?? timeZone;
+  return `${z.toPlainDate().toString()} ${String(z.hour).padStart(2, "0")}:${String(z.minute).padStart(2, "0")} ${name}`;
+}

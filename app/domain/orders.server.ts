@@ -21,21 +21,25 @@ import { lockMember } from "../member-lock.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { moveMember, recordedSpendCents } from "./enrollments.server";
 import { refreshContact, searchTextOf } from "./customers.server";
-import { cents, decimalToCents } from "./money";
-import { shopTimeZone } from "./shops.server";
+import { cents, decimalToMinor } from "./money";
+import { shopContext, shopTimeZone } from "./shops.server";
 import { orderCounts, orderEffects, ruleTier } from "./orders";
 
 export const ORDERS_CREATE = "orders/create";
 const cancelRefundId = (orderGid: string) => `cancel:${orderGid}`;
 
 const id = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform(String);
-const amount = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const cents = decimalToCents(value);
-  if (cents !== null) return cents;
-  ctx.addIssue({ code: "custom", message: `Not an amount: ${JSON.stringify(value)}` });
+const decimal = z.union([z.string(), z.number()]);
+/** An amount in the shop's money, read in its currency's minor units (JPY has none, KWD three). */
+const shopMoney = z.object({ amount: decimal, currency_code: z.string().regex(/^[A-Z]{3}$/) }).transform((money, ctx) => {
+  const minor = decimalToMinor(money.amount, money.currency_code);
+  if (minor !== null) return { amount: minor, currency_code: money.currency_code };
+  ctx.addIssue({ code: "custom", message: `Not an amount in ${money.currency_code}: ${JSON.stringify(money.amount)}` });
   return z.NEVER;
 });
-const moneySet = z.object({ shop_money: z.object({ amount, currency_code: z.string().min(3).max(3) }) });
+// Only the shop's money counts: a customer paying in another (presentment)
+// currency is recorded by what the shop received in its own.
+const moneySet = z.object({ shop_money: shopMoney });
 
 /** The fields of Shopify's order webhook payload that spend and upgrades need. Others are ignored. */
 export const orderPayload = z.object({
@@ -229,7 +233,7 @@ const refundPayload = z.object({
   created_at: z.iso.datetime({ offset: true }),
   // Spend is the subtotal, so what counts back is the refunded lines' subtotal
   // (not shipping, taxes or ad-hoc amounts).
-  refund_line_items: z.array(z.object({ subtotal_set: moneySet.optional(), subtotal: amount.optional() })).default([]),
+  refund_line_items: z.array(z.object({ subtotal_set: moneySet.optional(), subtotal: decimal.optional() })).default([]),
 });
 
 export type RefundOutcome = { status: "recorded"; amountCents: number } | { status: "duplicate" };
@@ -239,7 +243,14 @@ export async function recordRefundWebhook(db: Db, shop: string, raw: unknown): P
   const parsed = refundPayload.safeParse(raw);
   if (!parsed.success) throw new InvalidPayload(describe(parsed.error));
   const r = parsed.data;
-  const amountCents = r.refund_line_items.reduce((sum, line) => sum + (line.subtotal_set?.shop_money.amount ?? line.subtotal ?? 0), 0);
+  // A line without its money set carries a bare subtotal, in the shop's currency.
+  const { currency } = r.refund_line_items.some((line) => !line.subtotal_set) ? await shopContext(db, shop) : { currency: "" };
+  let amountCents = 0;
+  for (const line of r.refund_line_items) {
+    const minor = line.subtotal_set ? line.subtotal_set.shop_money.amount : line.subtotal === undefined ? 0 : decimalToMinor(line.subtotal, currency);
+    if (minor === null) throw new InvalidPayload(`refund_line_items.subtotal: not an amount in ${currency}`);
+    amountCents += minor;
+  }
   return insertRefund(db, {
     shop,
     orderId: `gid://shopify/Order/${r.order_id}`,

@@ -10,7 +10,6 @@ import { Commerce7Client } from "../integrations/commerce7/client.server";
 import { listClubs, type Club } from "../integrations/commerce7/clubs.server";
 import { sendMail } from "../integrations/email/mailer.server";
 import { SyncError } from "../queue/errors";
-import { isTimeZone } from "./dates";
 import { fieldErrors } from "./validation";
 import { CRMS, getCommerce7Credentials, publicShopSettings, requireShop, setCommerce7Credentials } from "./shops.server";
 
@@ -19,12 +18,11 @@ export const settingsInput = z.object({
   c7Tenant: z.string().trim().max(200).default(""),
   c7AppId: z.string().trim().max(200).default(""),
   c7AppSecret: z.string().max(500).default(""),
-  timezone: z.string().trim().min(1).max(100).default("UTC"),
   alertEmail: z.union([z.literal(""), z.email()]).default(""),
 });
 
 export type SettingsInput = z.infer<typeof settingsInput>;
-const SETTINGS_LABELS = { crm: "Platform", c7Tenant: "Tenant", c7AppId: "App id", c7AppSecret: "App secret", timezone: "Time zone", alertEmail: "Alert email" };
+const SETTINGS_LABELS = { crm: "Platform", c7Tenant: "Tenant", c7AppId: "App id", c7AppSecret: "App secret", alertEmail: "Alert email" };
 export type FieldErrors = Partial<Record<keyof SettingsInput, string>>;
 
 export async function loadSettings(db: Db, shop: string) {
@@ -41,7 +39,6 @@ export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<
   const errors: FieldErrors = {};
   if (!parsed.success) return { ok: false, errors: fieldErrors<keyof SettingsInput>(parsed.error, SETTINGS_LABELS) };
   const input = parsed.data;
-  if (!isTimeZone(input.timezone)) errors.timezone = "Unknown time zone (use an IANA name such as America/Los_Angeles)";
   const existing = await getCommerce7Credentials(db, shop);
   const secret = input.c7AppSecret || existing?.appSecret || "";
   if (input.crm === "commerce7") {
@@ -55,7 +52,8 @@ export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<
     await requireShop(tx, shop);
     await tx.shop.update({
       where: { domain: shop },
-      data: { crm: input.crm, timezone: input.timezone, alertEmail: input.alertEmail || null },
+      // The time zone and currency are Shopify's (shop context), not settings.
+      data: { crm: input.crm, alertEmail: input.alertEmail || null },
     });
     if (input.c7Tenant && input.c7AppId && secret) {
       await setCommerce7Credentials(tx, shop, { tenant: input.c7Tenant, appId: input.c7AppId, appSecret: secret });

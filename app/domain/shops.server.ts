@@ -6,10 +6,15 @@
 import { z } from "zod";
 import { decryptSecret, encryptSecret } from "../crypto.server";
 import { dbProvider, type Db, type Tx } from "../db.server";
+import { queueCrmSync } from "../queue/enqueue.server";
 import { queueReinstallResync, stopShopItems } from "../queue/lifecycle.server";
+import { isTimeZone } from "./dates";
+import { isCurrency } from "./money";
 import { sql } from "../queue/sql.server";
 
 export const CRMS = ["shopify", "commerce7"] as const;
+export const SHOP_CONTEXT_ACTION = "refresh_shop_context";
+const SHOP_CONTEXT_ORDERING_KEY = "shop-context";
 export type Crm = (typeof CRMS)[number];
 
 export type Commerce7Credentials = { tenant: string; appId: string; appSecret: string };
@@ -28,6 +33,9 @@ const credentialsEnvelope = z.object({ appId: z.string().min(1), appSecret: z.st
 export async function recordInstall(db: Db, domain: string, now = new Date()): Promise<{ reinstalled: boolean }> {
   return db.$transaction(async (tx) => {
     await tx.shop.upsert({ where: { domain }, create: { domain, installedAt: now }, update: {} });
+    // The shop's zone and currency, read from Shopify by the worker (it must not
+    // hold up the token exchange, and a Shopify hiccup retries there).
+    await queueCrmSync({ shop: domain, actionType: SHOP_CONTEXT_ACTION, stageId: "install", customerId: SHOP_CONTEXT_ORDERING_KEY, idempotencyKey: `shop_context:${now.getTime()}` }, tx);
     const { count } = await tx.shop.updateMany({ where: { domain, uninstalledAt: { not: null } }, data: { uninstalledAt: null, installedAt: now } });
     if (count === 0) {
       await tx.shop.updateMany({ where: { domain }, data: { installedAt: now } });
@@ -47,6 +55,38 @@ export async function shopTimeZone(db: Db | Tx, domain: string): Promise<string>
   const row = await db.shop.findUnique({ where: { domain }, select: { timezone: true } });
   return row?.timezone ?? "UTC";
 }
+
+/**
+ * The shop's own clock and money: its IANA zone (every membership date) and its
+ * currency (every amount, in that currency's minor units). Both come from
+ * Shopify at install and on shop/update (shop-context.server.ts); a shop with
+ * no row yet has the columns' defaults.
+ */
+export async function shopContext(db: Db | Tx, domain: string): Promise<{ timezone: string; currency: string }> {
+  const row = await db.shop.findUnique({ where: { domain }, select: { timezone: true, currency: true } });
+  return { timezone: row?.timezone ?? "UTC", currency: row?.currency ?? "USD" };
+}
+
+export type ShopContextUpdate = { timezone: string; currency: string; at: Date };
+
+/**
+ * Stores the zone and currency Shopify reports for the shop, unless a newer
+ * report is already stored (`at`: when the values were true). A zone or
+ * currency this runtime cannot compute in is refused (nothing written): dates
+ * and amounts would otherwise fail later, far from the cause. Membership
+ * dates already computed keep their instants; later ones use the new zone.
+ */
+export async function storeShopContext(db: Db | Tx, domain: string, update: ShopContextUpdate): Promise<{ stored: boolean }> {
+  if (!isTimeZone(update.timezone)) throw new InvalidShopContext(`Unknown time zone "${update.timezone}"`);
+  if (!isCurrency(update.currency)) throw new InvalidShopContext(`Unknown currency "${update.currency}"`);
+  const { count } = await db.shop.updateMany({
+    where: { domain, OR: [{ contextAt: null }, { contextAt: { lt: update.at } }] },
+    data: { timezone: update.timezone, currency: update.currency, contextAt: update.at },
+  });
+  return { stored: count > 0 };
+}
+
+export class InvalidShopContext extends Error {}
 
 export type UninstallOutcome = { uninstalled: true } | { ignored: string };
 
@@ -122,6 +162,7 @@ export function publicShopSettings(shop: {
   c7Tenant: string | null;
   c7CredentialsEnc: string | null;
   timezone: string;
+  currency: string;
   alertEmail: string | null;
 }) {
   return {
@@ -130,6 +171,7 @@ export function publicShopSettings(shop: {
     c7Tenant: shop.c7Tenant,
     c7CredentialsConfigured: Boolean(shop.c7CredentialsEnc),
     timezone: shop.timezone,
+    currency: shop.currency,
     alertEmail: shop.alertEmail,
   };
 }

@@ -9,6 +9,7 @@
 import { isUniqueViolation, type Db, type Tx } from "../db.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { handleFor, parseTierForm, type TierFieldErrors } from "./tiers";
+import { shopContext } from "./shops.server";
 
 export const DISCOUNT_ORDERING_KEY = "shop-discount";
 
@@ -40,7 +41,7 @@ export type SaveResult = { ok: true; id: string } | { ok: false; errors: TierFie
 
 /** Creates (id undefined) or updates a tier from form fields. Validation errors write nothing. */
 export async function saveTier(db: Db, shop: string, id: string | undefined, form: Record<string, string | undefined>): Promise<SaveResult> {
-  const parsed = parseTierForm(form);
+  const parsed = parseTierForm(form, (await shopContext(db, shop)).currency);
   if (!parsed.ok) return parsed;
   // The club (Commerce7 shops' form only): absent leaves it as it is, empty clears it.
   const club = form.c7ClubId === undefined ? {} : { c7ClubId: form.c7ClubId.trim().slice(0, 200) || null };

@@ -1,7 +1,7 @@
 // Tier rules: validation of what a merchant enters, and the membership rules a
 // tier carries. Pure (no database, no clock).
 //
-// Money is entered in dollars and leaves this module as cents (app/domain/money.ts).
+// Money is entered in the shop's currency and leaves this module as its minor units (app/domain/money.ts).
 // Rules only the database can check (rank unique among the shop's ACTIVE
 // tiers, handle unique per shop) live in tiers.server.ts, backed by indexes.
 import { z } from "zod";
@@ -36,41 +36,42 @@ const intField = (what: string, min: number, max: number, messages: { min: strin
     .transform(Number)
     .pipe(z.number().int().min(min, messages.min).max(max, messages.max));
 
-/** The form as the browser sends it: every field a string; checkboxes present only when checked. */
-export const tierForm = z
-  .object({
-    name: z.string().trim().min(1, "Name is required").max(80, "Keep the name under 80 characters"),
-    annualThreshold: moneyField,
-    // Empty → a twelfth of the annual threshold (see the transform below).
-    initialPurchase: optionalMoneyField,
-    durationMonths: intField("a number of months", MIN_DURATION_MONTHS, MAX_DURATION_MONTHS, {
-      min: `At least ${MIN_DURATION_MONTHS} month`,
-      max: `At most ${MAX_DURATION_MONTHS} months`,
-    }),
-    rank: intField("a rank", MIN_RANK, MAX_RANK, { min: `Rank starts at ${MIN_RANK}`, max: `At most ${MAX_RANK}` }),
-    discountPercent: intField("a percentage", 0, 100, { min: "0 to 100", max: "0 to 100" }),
-    upgradable: z.boolean(),
-    upgradeOnly: z.boolean(),
-  })
-  .transform((t) => ({
-    name: t.name,
-    annualThresholdCents: t.annualThreshold,
-    // Default initial purchase: a month's share of the annual threshold, in whole cents.
-    initialPurchaseCents: t.initialPurchase ?? defaultInitialPurchaseCents(t.annualThreshold),
-    durationMonths: t.durationMonths,
-    rank: t.rank,
-    discountPercent: t.discountPercent,
-    upgradable: t.upgradable,
-    upgradeOnly: t.upgradeOnly,
-  }))
-  .superRefine((t, ctx) => {
-    if (t.initialPurchaseCents > t.annualThresholdCents) {
-      ctx.addIssue({ code: "custom", path: ["initialPurchase"], message: "Can't be more than the annual spend threshold" });
-    }
-  });
+/** The form as the browser sends it, amounts in `currency`: every field a string; checkboxes present only when checked. */
+export const tierForm = (currency: string) =>
+  z
+    .object({
+      name: z.string().trim().min(1, "Name is required").max(80, "Keep the name under 80 characters"),
+      annualThreshold: moneyField(currency),
+      // Empty → a twelfth of the annual threshold (see the transform below).
+      initialPurchase: optionalMoneyField(currency),
+      durationMonths: intField("a number of months", MIN_DURATION_MONTHS, MAX_DURATION_MONTHS, {
+        min: `At least ${MIN_DURATION_MONTHS} month`,
+        max: `At most ${MAX_DURATION_MONTHS} months`,
+      }),
+      rank: intField("a rank", MIN_RANK, MAX_RANK, { min: `Rank starts at ${MIN_RANK}`, max: `At most ${MAX_RANK}` }),
+      discountPercent: intField("a percentage", 0, 100, { min: "0 to 100", max: "0 to 100" }),
+      upgradable: z.boolean(),
+      upgradeOnly: z.boolean(),
+    })
+    .transform((t) => ({
+      name: t.name,
+      annualThresholdCents: t.annualThreshold,
+      // Default initial purchase: a month's share of the annual threshold, in whole minor units.
+      initialPurchaseCents: t.initialPurchase ?? defaultInitialPurchaseCents(t.annualThreshold),
+      durationMonths: t.durationMonths,
+      rank: t.rank,
+      discountPercent: t.discountPercent,
+      upgradable: t.upgradable,
+      upgradeOnly: t.upgradeOnly,
+    }))
+    .superRefine((t, ctx) => {
+      if (t.initialPurchaseCents > t.annualThresholdCents) {
+        ctx.addIssue({ code: "custom", path: ["initialPurchase"], message: "Can't be more than the annual spend threshold" });
+      }
+    });
 
-/** A valid tier, money in cents: exactly the columns saveTier writes. */
-export type TierValues = z.output<typeof tierForm>;
+/** A valid tier, money in minor units: exactly the columns saveTier writes. */
+export type TierValues = z.output<ReturnType<typeof tierForm>>;
 export type TierField = "name" | "annualThreshold" | "initialPurchase" | "durationMonths" | "rank" | "discountPercent" | "form";
 export type TierFieldErrors = Partial<Record<TierField, string>>;
 
@@ -81,8 +82,11 @@ export function defaultInitialPurchaseCents(annualThresholdCents: number): numbe
 const checked = (v: string | undefined) => v === "on" || v === "true" || v === "1";
 
 /** Form fields → tier values, or one message per field (the first problem of each). */
-export function parseTierForm(form: Record<string, string | undefined>): { ok: true; value: TierValues } | { ok: false; errors: TierFieldErrors } {
-  const parsed = tierForm.safeParse({
+export function parseTierForm(
+  form: Record<string, string | undefined>,
+  currency: string,
+): { ok: true; value: TierValues } | { ok: false; errors: TierFieldErrors } {
+  const parsed = tierForm(currency).safeParse({
     name: form.name ?? "",
     annualThreshold: form.annualThreshold ?? "",
     initialPurchase: form.initialPurchase ?? "",

@@ -6,7 +6,7 @@ import { registerProcessor } from "../queue/registry";
 import type { QueueAction } from "../queue/types";
 import { convergeCommerce7Member } from "./commerce7/processors.server";
 import { sendDataExport, sendFailureAlert } from "./email/processors.server";
-import { convergeShopifyMember, ensureShopifyDiscount } from "./shopify/processors.server";
+import { convergeShopifyMember, ensureShopifyDiscount, refreshShopifyShopContext } from "./shopify/processors.server";
 
 const MEMBER_ACTIONS: QueueAction[] = ["add_membership", "upgrade_membership", "cancel_membership"];
 
@@ -26,4 +26,7 @@ export function registerPlatformProcessors() {
   // After a reinstall: queue every active member's resync (database only, either platform).
   registerProcessor("shopify", "resync_members", resyncMembers);
   registerProcessor("commerce7", "resync_members", resyncMembers);
+  // The shop's zone and currency are Shopify's, whichever platform holds the members.
+  registerProcessor("shopify", "refresh_shop_context", ({ db, shop, signal }) => refreshShopifyShopContext({ db, shop, signal }));
+  registerProcessor("commerce7", "refresh_shop_context", ({ db, shop, signal }) => refreshShopifyShopContext({ db, shop, signal }));
 }

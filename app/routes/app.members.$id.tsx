@@ -10,7 +10,9 @@ import { memberDetail } from "~/domain/members.server";
 import { statusLabel } from "~/domain/membership-status";
 import { retryNow } from "~/queue/manual.server";
 import { ACTION_LABELS, type QueueAction } from "~/queue/types";
-import { formatCents } from "~/domain/money";
+import { localDate, localDateTime } from "~/domain/dates";
+import { formatMoney } from "~/domain/money";
+import { shopContext } from "~/domain/shops.server";
 import { authenticate } from "~/shopify.server";
 
 /** Where the member is on their platform, opened in the admin (App Bridge navigates `shopify://admin/…`). */
@@ -27,6 +29,9 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   if ("redirectTo" in detail) throw redirect(`/app/members/${detail.redirectTo}${new URL(request.url).search}`);
   const { enrollment, history, items, spendCents, tiers, purchases } = detail;
   const crm = (await prisma.shop.findUnique({ where: { domain: session.shop }, select: { crm: true } }))?.crm ?? "shopify";
+  // Dates on the shop's calendar, money in its currency.
+  const { timezone, currency } = await shopContext(prisma, session.shop);
+  const day = (d: Date) => localDate(d, timezone);
   return {
     member: {
       id: enrollment.customerId,
@@ -37,29 +42,29 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
       tierId: enrollment.tierId,
       status: enrollment.status,
       syncState: enrollment.syncState,
-      expiresAt: enrollment.expiresAt.toISOString().slice(0, 10),
-      spend: formatCents(spendCents),
+      expiresAt: day(enrollment.expiresAt),
+      spend: formatMoney(spendCents, currency),
       // Commerce7's admin has no documented deep link; its customer id is shown instead.
       adminUrl: crm === "shopify" ? shopifyAdminUrl(enrollment.customer.shopifyCustomerId, "customers") : null,
       commerce7CustomerId: crm === "commerce7" ? enrollment.customer.commerce7CustomerId : null,
     },
     history: history
       .filter((h) => h.id !== enrollment.id)
-      .map((h) => ({ id: h.id, tier: h.tier.name, status: statusLabel(h.status), startedAt: h.startedAt.toISOString().slice(0, 10), endedAt: h.endedAt?.toISOString().slice(0, 10) ?? null, endReason: h.endReason })),
+      .map((h) => ({ id: h.id, tier: h.tier.name, status: statusLabel(h.status), startedAt: day(h.startedAt), endedAt: h.endedAt ? day(h.endedAt) : null, endReason: h.endReason })),
     syncs: items.map((q) => ({
       id: q.id,
       action: ACTION_LABELS[q.actionType as QueueAction] ?? q.actionType,
       status: q.status,
       lastError: q.lastError,
-      attempts: q.attemptsLog.map((a) => ({ at: a.startedAt.toISOString(), outcome: a.outcome, error: a.error, httpStatus: a.httpStatus })),
+      attempts: q.attemptsLog.map((a) => ({ at: localDateTime(a.startedAt, timezone), outcome: a.outcome, error: a.error, httpStatus: a.httpStatus })),
     })),
     tiers,
     purchases: purchases.map((p) => ({
       order: p.orderId.split("/").pop() ?? p.orderId,
       url: shopifyAdminUrl(p.orderId, "orders"),
-      at: p.occurredAt.toISOString().slice(0, 10),
-      amount: formatCents(p.amountCents, p.currency),
-      refunded: p.refundedCents > 0 ? formatCents(p.refundedCents, p.currency) : null,
+      at: day(p.occurredAt),
+      amount: formatMoney(p.amountCents, p.currency),
+      refunded: p.refundedCents > 0 ? formatMoney(p.refundedCents, p.currency) : null,
     })),
   };
 };
@@ -227,7 +232,7 @@ export default function Member() {
                     </InlineStack>
                     {s.attempts.map((a, i) => (
                       <Text as="p" tone="subdued" key={i}>
-                        {a.at.replace("T", " ").slice(0, 19)} — {a.outcome}
+                        {a.at} — {a.outcome}
                         {a.httpStatus ? ` (HTTP ${a.httpStatus})` : ""}
                         {a.error ? `: ${a.error}` : ""}
                       </Text>

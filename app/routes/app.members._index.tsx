@@ -5,17 +5,22 @@ import { TitleBar } from "@shopify/app-bridge-react";
 import { useState } from "react";
 import prisma from "~/db.server";
 import { STATUSES, statusLabel } from "~/domain/membership-status";
+import { localDate } from "~/domain/dates";
 import { listMembers } from "~/domain/members.server";
+import { shopContext } from "~/domain/shops.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const params = Object.fromEntries(new URL(request.url).searchParams);
-  const [list, tiers] = await Promise.all([
+  const [list, tiers, { timezone }] = await Promise.all([
     listMembers(prisma, session.shop, params),
     prisma.tier.findMany({ where: { shop: session.shop }, orderBy: { rank: "asc" }, select: { id: true, name: true } }),
+    shopContext(prisma, session.shop),
   ]);
-  return { ...list, tiers };
+  // Dates on the shop's calendar.
+  const members = list.members.map((m) => ({ ...m, startedAt: localDate(new Date(m.startedAt), timezone), expiresAt: localDate(new Date(m.expiresAt), timezone) }));
+  return { ...list, members, tiers };
 };
 
 const syncTone = { synced: "success", pending: "attention", failed: "critical", discarded: undefined } as const;
@@ -87,8 +92,8 @@ export default function Members() {
                   <IndexTable.Cell>
                     <Badge tone={syncTone[m.syncState as keyof typeof syncTone]}>{m.syncState}</Badge>
                   </IndexTable.Cell>
-                  <IndexTable.Cell>{m.startedAt.slice(0, 10)}</IndexTable.Cell>
-                  <IndexTable.Cell>{m.expiresAt.slice(0, 10)}</IndexTable.Cell>
+                  <IndexTable.Cell>{m.startedAt}</IndexTable.Cell>
+                  <IndexTable.Cell>{m.expiresAt}</IndexTable.Cell>
                 </IndexTable.Row>
               ))}
             </IndexTable>

@@ -13,7 +13,8 @@ import { asPlatform, platformIdOf } from "~/domain/customers.server";
 import { checkMemberStep, openTiers } from "~/domain/enrollments.server";
 import { MAX_EMAIL, type EnrollFields } from "~/domain/member-input";
 import { searchTerm } from "~/domain/bounds";
-import { cents, formatCents } from "~/domain/money";
+import { cents, formatMoney } from "~/domain/money";
+import { shopContext } from "~/domain/shops.server";
 import { DELIVERY_KEYS, MEMBER_KEYS, wizardParams } from "~/domain/wizard";
 import { commerce7CustomerHasAddress, searchPlatformCustomers } from "~/integrations/customers.server";
 import { authenticate } from "~/shopify.server";
@@ -36,6 +37,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     }
   }
   const tiers = await openTiers(prisma, session.shop);
+  const { currency } = await shopContext(prisma, session.shop);
   // Sent back here by a later step whose input no longer holds: show why.
   const crm = (await prisma.shop.findUnique({ where: { domain: session.shop }, select: { crm: true } }))?.crm ?? "shopify";
   const check = url.searchParams.get("check") === "1" ? await checkMemberStep(prisma, session.shop, crm, Object.fromEntries(url.searchParams)) : null;
@@ -47,7 +49,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     // Delivery answers given earlier, kept when the merchant comes back to this step.
     carried: Object.fromEntries(wizardParams(url.searchParams, DELIVERY_KEYS)),
     checkErrors: check && !check.ok ? check.errors : null,
-    tiers: tiers.map((t) => ({ id: t.id, name: t.name, initial: formatCents(cents(t.initialPurchaseCents)) })),
+    tiers: tiers.map((t) => ({ id: t.id, name: t.name, initial: formatMoney(cents(t.initialPurchaseCents), currency) })),
   };
 };
 

@@ -12,7 +12,8 @@ import prisma from "~/db.server";
 import { asPlatform, platformIdField } from "~/domain/customers.server";
 import { parseDelivery, formatAddress } from "~/domain/delivery";
 import { checkMemberStep, enroll, recordedSpendCents } from "~/domain/enrollments.server";
-import { cents, formatCents } from "~/domain/money";
+import { cents, formatMoney } from "~/domain/money";
+import { shopContext } from "~/domain/shops.server";
 import { MEMBER_KEYS, wizardParams, wizardValues } from "~/domain/wizard";
 import { commerce7PickupLocations } from "~/integrations/customers.server";
 import { qualifies } from "~/domain/tiers";
@@ -44,10 +45,19 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const known = selection.platformId ? await prisma.customer.findFirst({ where: { shop: session.shop, ...platformIdField(asPlatform(crm), selection.platformId) } }) : null;
   const customer = known ?? (selection.email ? await prisma.customer.findUnique({ where: { shop_email: { shop: session.shop, email: selection.email.toLowerCase() } } }) : null);
   const spendCents = customer ? await recordedSpendCents(prisma, session.shop, customer.id) : 0;
+  const { currency } = await shopContext(prisma, session.shop);
   return {
     selection,
-    tier: tier && { id: tier.id, name: tier.name, initialCents: cents(tier.initialPurchaseCents), months: tier.durationMonths, discount: tier.discountPercent },
+    tier: tier && {
+      id: tier.id,
+      name: tier.name,
+      initialCents: cents(tier.initialPurchaseCents),
+      initial: formatMoney(cents(tier.initialPurchaseCents), currency),
+      months: tier.durationMonths,
+      discount: tier.discountPercent,
+    },
     spendCents,
+    spend: formatMoney(spendCents, currency),
     delivery,
     carried: Object.fromEntries(wizardParams(p)),
     back: crm === "commerce7" ? `/app/members/new/delivery?${wizardParams(p)}` : `/app/members/new?${wizardParams(p)}`,
@@ -65,7 +75,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 };
 
 export default function Review() {
-  const { selection, tier, spendCents, delivery, carried, back, idempotencyKey } = useLoaderData<typeof loader>();
+  const { selection, tier, spendCents, spend, delivery, carried, back, idempotencyKey } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const qualifiesForTier = tier ? qualifies(spendCents, { initialPurchaseCents: tier.initialCents }) : false;
@@ -112,8 +122,8 @@ export default function Review() {
                       Tier <strong>{tier.name}</strong> for {tier.months} months, {tier.discount}% member discount.
                     </Text>
                     <Text as="p" tone={qualifiesForTier ? "success" : "caution"}>
-                      Recorded spend in the last 12 months: {formatCents(spendCents)} —{" "}
-                      {qualifiesForTier ? "qualifies" : `below the ${formatCents(tier.initialCents)} initial purchase (you can still enroll)`}.
+                      Recorded spend in the last 12 months: {spend} —{" "}
+                      {qualifiesForTier ? "qualifies" : `below the ${tier.initial} initial purchase (you can still enroll)`}.
                     </Text>
                   </>
                 )}

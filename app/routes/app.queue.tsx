@@ -6,6 +6,7 @@ import { TitleBar } from "@shopify/app-bridge-react";
 import { useState } from "react";
 import prisma from "~/db.server";
 import { noteTooLong } from "~/domain/bounds";
+import { localDateTime } from "~/domain/dates";
 import { discard, retryAllFailed, retryNow } from "~/queue/manual.server";
 import { listSyncItems } from "~/domain/sync-items.server";
 import { STATUSES } from "~/queue/types";
@@ -20,9 +21,11 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const [list, stats, shop] = await Promise.all([
     listSyncItems(prisma, session.shop, { status: params.get("status"), cursor: params.get("cursor") }),
     queueStats(prisma, { shop: session.shop }),
-    prisma.shop.findUnique({ where: { domain: session.shop }, select: { alertEmail: true } }),
+    prisma.shop.findUnique({ where: { domain: session.shop }, select: { alertEmail: true, timezone: true } }),
   ]);
-  return { ...list, stats, alertEmail: shop?.alertEmail ?? null };
+  // Times on the shop's clock.
+  const items = list.items.map((i) => ({ ...i, nextRunAt: localDateTime(new Date(i.nextRunAt), shop?.timezone ?? "UTC") }));
+  return { ...list, items, stats, alertEmail: shop?.alertEmail ?? null };
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -117,7 +120,7 @@ export default function Queue() {
                     <IndexTable.Cell>{i.attempts}</IndexTable.Cell>
                     <IndexTable.Cell>
                       <Text as="span" tone={i.lastError ? "critical" : "subdued"}>
-                        {i.lastError ?? (i.status === "pending" ? i.nextRunAt.replace("T", " ").slice(0, 19) : "")}
+                        {i.lastError ?? (i.status === "pending" ? `next try ${i.nextRunAt}` : "")}
                       </Text>
                     </IndexTable.Cell>
                     <IndexTable.Cell>

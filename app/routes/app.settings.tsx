@@ -46,7 +46,6 @@ export default function Settings() {
   const [tenant, setTenant] = useState(settings.c7Tenant ?? "");
   const [appId, setAppId] = useState(settings.c7AppId);
   const [secret, setSecret] = useState("");
-  const [timezone, setTimezone] = useState(settings.timezone);
   const [alertEmail, setAlertEmail] = useState(settings.alertEmail ?? "");
   const errors = result?.intent === "save" && !result.ok ? (result.errors ?? {}) : {};
   const clubs = result?.intent === "test" && result.ok ? (result.clubs ?? []) : [];
@@ -103,7 +102,6 @@ export default function Settings() {
                     helpText={settings.c7CredentialsConfigured ? "A secret is stored (encrypted). Leave empty to keep it." : "Stored encrypted; never shown again."}
                     error={errors.c7AppSecret}
                   />
-                  <TextField label="Time zone" name="timezone" value={timezone} onChange={setTimezone} autoComplete="off" error={errors.timezone} />
                   <TextField
                     label="Alert email (permanent sync failures)"
                     name="alertEmail"
@@ -133,6 +131,21 @@ export default function Settings() {
               </BlockStack>
             </Card>
           </Form>
+        </Layout.Section>
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="200">
+              <Text as="h2" variant="headingMd">
+                Shop clock and currency
+              </Text>
+              <Text as="p">
+                <span data-testid="shop-context">{`Time zone: ${settings.timezone} · Currency: ${settings.currency}`}</span>
+              </Text>
+              <Text as="p" tone="subdued">
+                From your Shopify settings (read at install and whenever they change there). Membership dates follow this time zone; amounts are in this currency.
+              </Text>
+            </BlockStack>
+          </Card>
         </Layout.Section>
         {tiers.length > 0 && (
           <Layout.Section>

@@ -6,7 +6,9 @@ import { TitleBar } from "@shopify/app-bridge-react";
 import { useState } from "react";
 import prisma from "~/db.server";
 import { shopClubs } from "~/domain/clubs.server";
-import { cents, centsToField } from "~/domain/money";
+import { cents, currencySymbol, minorDigits, moneyToField } from "~/domain/money";
+import { shopContext } from "~/domain/shops.server";
+import { localDateTime } from "~/domain/dates";
 import { getTier } from "~/domain/records.server";
 import { saveTier } from "~/domain/tiers.server";
 import { authenticate } from "~/shopify.server";
@@ -14,23 +16,28 @@ import { authenticate } from "~/shopify.server";
 // On a Commerce7 shop a tier belongs to one of the tenant's clubs: the form
 // picks it from the clubs as last read (cached), with a refresh.
 async function clubPicker(shop: string, refresh: boolean) {
-  const row = await prisma.shop.findUnique({ where: { domain: shop }, select: { crm: true } });
+  const row = await prisma.shop.findUnique({ where: { domain: shop }, select: { crm: true, timezone: true } });
   if (row?.crm !== "commerce7") return null;
   const choice = await shopClubs(prisma, shop, { refresh });
-  return { clubs: choice.clubs, fetchedAt: choice.fetchedAt?.toISOString() ?? null, error: choice.error };
+  return { clubs: choice.clubs, fetchedAt: choice.fetchedAt ? localDateTime(choice.fetchedAt, row.timezone) : null, error: choice.error };
 }
 
 export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const refresh = new URL(request.url).searchParams.get("refreshClubs") === "1";
+  // Amounts are typed in the shop's currency, with its own decimals (none for JPY).
+  const { currency } = await shopContext(prisma, session.shop);
+  const money = { currency, symbol: currencySymbol(currency), decimals: minorDigits(currency) };
   if (params.id === "new") {
     const last = await prisma.tier.findFirst({ where: { shop: session.shop, active: true }, orderBy: { rank: "desc" }, select: { rank: true } });
-    return { tier: null, nextRank: (last?.rank ?? 0) + 1, clubs: await clubPicker(session.shop, refresh) };
+    return { tier: null, money, nextRank: (last?.rank ?? 0) + 1, clubs: await clubPicker(session.shop, refresh) };
   }
   const tier = await getTier(prisma, session.shop, params.id ?? "");
   if (!tier) throw new Response("Tier not found", { status: 404 });
+  const { annualThresholdCents, initialPurchaseCents, ...rest } = tier;
   return {
-    tier: { ...tier, annualThresholdCents: cents(tier.annualThresholdCents), initialPurchaseCents: cents(tier.initialPurchaseCents) },
+    tier: { ...rest, annualField: moneyToField(cents(annualThresholdCents), currency), initialField: moneyToField(cents(initialPurchaseCents), currency) },
+    money,
     nextRank: tier.rank,
     clubs: await clubPicker(session.shop, refresh),
   };
@@ -45,13 +52,14 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
 };
 
 export default function TierForm() {
-  const { tier, nextRank, clubs } = useLoaderData<typeof loader>();
+  const { tier, money, nextRank, clubs } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const v = result?.values;
   const [name, setName] = useState(v?.name ?? tier?.name ?? "");
-  const [annual, setAnnual] = useState(v?.annualThreshold ?? centsToField(tier?.annualThresholdCents));
-  const [initial, setInitial] = useState(v?.initialPurchase ?? centsToField(tier?.initialPurchaseCents));
+  const [annual, setAnnual] = useState(v?.annualThreshold ?? tier?.annualField ?? "");
+  const [initial, setInitial] = useState(v?.initialPurchase ?? tier?.initialField ?? "");
+  const inputMode = money.decimals === 0 ? "numeric" : "decimal";
   const [months, setMonths] = useState(v?.durationMonths ?? String(tier?.durationMonths ?? 12));
   const [rank, setRank] = useState(v?.rank ?? String(nextRank));
   const [discount, setDiscount] = useState(v?.discountPercent ?? String(tier?.discountPercent ?? 10));
@@ -77,13 +85,14 @@ export default function TierForm() {
                 <FormLayout>
                   <TextField label="Name" name="name" value={name} onChange={setName} autoComplete="off" error={errors.name} />
                   <FormLayout.Group>
-                    <TextField label="Annual spend threshold" name="annualThreshold" type="text" inputMode="decimal" prefix="$" value={annual} onChange={setAnnual} autoComplete="off" error={errors.annualThreshold} />
+                    <TextField label="Annual spend threshold" name="annualThreshold" type="text" inputMode={inputMode} prefix={money.symbol} suffix={money.symbol === money.currency ? undefined : money.currency} value={annual} onChange={setAnnual} autoComplete="off" error={errors.annualThreshold} />
                     <TextField
                       label="Initial purchase"
                       name="initialPurchase"
                       type="text"
-                      inputMode="decimal"
-                      prefix="$"
+                      inputMode={inputMode}
+                      prefix={money.symbol}
+                      suffix={money.symbol === money.currency ? undefined : money.currency}
                       value={initial}
                       onChange={setInitial}
                       autoComplete="off"
@@ -123,7 +132,7 @@ export default function TierForm() {
                       </InlineStack>
                       {clubs.fetchedAt && (
                         <Text as="p" tone="subdued">
-                          {`Clubs as read from Commerce7 at ${clubs.fetchedAt.replace("T", " ").slice(0, 16)} UTC.`}
+                          {`Clubs as read from Commerce7 at ${clubs.fetchedAt}.`}
                         </Text>
                       )}
                     </BlockStack>

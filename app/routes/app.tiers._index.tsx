@@ -5,7 +5,8 @@ import { Modal, TitleBar, useAppBridge } from "@shopify/app-bridge-react";
 import { useEffect, useState } from "react";
 import prisma from "~/db.server";
 import { shopClubs } from "~/domain/clubs.server";
-import { cents, formatCents } from "~/domain/money";
+import { cents, formatMoney } from "~/domain/money";
+import { shopContext } from "~/domain/shops.server";
 import { moveTier, setTierActive, tierRows } from "~/domain/tiers.server";
 import { authenticate } from "~/shopify.server";
 
@@ -16,6 +17,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const commerce7 = row?.crm === "commerce7";
   // Club names from the cache only: the list must open while Commerce7 is down.
   const clubs = commerce7 ? new Map((await shopClubs(prisma, session.shop)).clubs.map((c) => [c.id, c.title])) : null;
+  const { currency } = await shopContext(prisma, session.shop);
   const activeCount = tiers.filter((t) => t.active).length;
   const members = new Map(
     (await prisma.enrollment.groupBy({ by: ["tierId"], where: { shop: session.shop, status: "active" }, _count: true })).map((g) => [g.tierId, g._count]),
@@ -29,8 +31,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
       rank: t.rank,
       active: t.active,
       upgradeOnly: t.upgradeOnly,
-      annual: formatCents(cents(t.annualThresholdCents)),
-      initial: formatCents(cents(t.initialPurchaseCents)),
+      annual: formatMoney(cents(t.annualThresholdCents), currency),
+      initial: formatMoney(cents(t.initialPurchaseCents), currency),
       months: t.durationMonths,
       discount: t.discountPercent,
       members: members.get(t.id) ?? 0,

@@ -44,12 +44,16 @@ describe("settings (Commerce7 shop)", () => {
     await page.close();
   });
 
-  it("keeps the secret when saving without retyping it, and rejects a bad time zone beside its field", async () => {
+  it("keeps the secret when saving without retyping it, rejects a bad alert email beside its field, and shows the shop's zone and currency from Shopify, read-only", async () => {
     const { page, frame } = await openSettings();
-    await frame.getByLabel("Time zone").fill("Mars/Olympus");
+    await expect.poll(() => frame.getByTestId("shop-context").textContent()).toBe("Time zone: America/Los_Angeles · Currency: USD");
+    expect(await frame.getByLabel("Time zone").count()).toBe(0);
+    const alertEmail = frame.getByLabel("Alert email (permanent sync failures)");
+    const saved = await alertEmail.inputValue();
+    await alertEmail.fill("not an email");
     await frame.getByRole("button", { name: "Save", exact: true }).click();
-    await frame.getByText("Unknown time zone").waitFor();
-    await frame.getByLabel("Time zone").fill("America/Los_Angeles");
+    await frame.getByText("Alert email must be an email address, like name@example.com").waitFor();
+    await alertEmail.fill(saved);
     await frame.getByRole("button", { name: "Save", exact: true }).click();
     await frame.getByText("Settings saved.").waitFor();
     await frame.getByRole("button", { name: "Test connection" }).click();

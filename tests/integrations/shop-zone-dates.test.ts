@@ -1,7 +1,7 @@
 // Membership dates in a Los Angeles shop, end to end through the domain, the
 // database, the real worker and the fake Shopify Admin: an enrollment made at
 // 23:30 local on a month's last day ends on the right local date in our
-// database and in the metafield the discount function reads; the spend window
+// database, on the member page and in the metafield the discount function reads; the spend window
 // starts at local midnight of the same date a year earlier.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFakeShopifyAdmin, type FakeShopify } from "../../sandbox/fakes/shopify-admin";
@@ -43,6 +43,10 @@ describe("a Los Angeles shop's membership dates", () => {
     await drainQueue(app.prisma, app.Worker);
     expect(await app.prisma.crmSyncQueue.findMany({ where: { shop: SHOP, status: { not: "completed" } } })).toEqual([]);
     expect(shopify.appMetafield(SHOP, remote.id, "membership")).toMatchObject({ tier: "half", expiresAt: "2027-05-30" });
+    // The member page shows the same local date (a UTC page showed 31 May).
+    const memberPage = await import("~/routes/app.members.$id");
+    const page = await memberPage.loader(app.auth.routeArgs(await app.auth.adminGet(SHOP, `/app/members/${r.customerId}`), { id: r.customerId }));
+    expect(page.member.expiresAt).toBe("2027-05-30");
 
     // A qualifying order at 23:30 on 31 January renews to 31 July local (UTC months gave 1 August local).
     const numericId = Number(remote.id.split("/").pop());

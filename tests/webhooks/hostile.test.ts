@@ -3,6 +3,8 @@
 // and JSON `null` get 400, a foreign shop header 401, a shop that never
 // installed 200; none gets a 500, and nothing is recorded in any table.
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { getHmac } from "@shopify/shopify-api/test-helpers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Prisma } from "#prisma/sqlite";
@@ -21,6 +23,7 @@ const routes: Record<string, () => Promise<{ action: unknown }>> = {
   "refunds/create": () => import("~/routes/webhooks.refunds.create"),
   "app/uninstalled": () => import("~/routes/webhooks.app.uninstalled"),
   "app/scopes_update": () => import("~/routes/webhooks.app.scopes_update"),
+  "shop/update": () => import("~/routes/webhooks.shop.update"),
   "customers/data_request": () => import("~/routes/webhooks.compliance"),
   "customers/redact": () => import("~/routes/webhooks.compliance"),
   "shop/redact": () => import("~/routes/webhooks.compliance"),
@@ -38,6 +41,7 @@ const validBody: Record<string, (shop: string) => unknown> = {
   "refunds/create": () => ({ id: 1, order_id: 991, created_at: new Date().toISOString(), refund_line_items: [] }),
   "app/uninstalled": (shop) => ({ id: 1, domain: shop, myshopify_domain: shop }),
   "app/scopes_update": () => ({ id: 1, previous: ["read_customers"], current: ["read_customers", "write_customers"] }),
+  "shop/update": (shop) => ({ id: 1, myshopify_domain: shop, iana_timezone: "Asia/Tokyo", currency: "JPY" }),
   "customers/data_request": (shop) => ({ shop_id: 1, shop_domain: shop, customer: { id: 5, email: "h@example.com" }, data_request: { id: 9 } }),
   "customers/redact": (shop) => ({ shop_id: 1, shop_domain: shop, customer: { id: 5, email: "h@example.com" }, orders_to_redact: [] }),
   "shop/redact": (shop) => ({ shop_id: 1, shop_domain: shop }),
@@ -88,6 +92,12 @@ beforeAll(async () => {
 });
 
 describe("every webhook route, signed but hostile", () => {
+  it("covers every topic shopify.app.toml subscribes to", () => {
+    const toml = readFileSync(resolve(import.meta.dirname, "../../shopify.app.toml"), "utf8");
+    const subscribed = [...toml.matchAll(/^\s*(?:compliance_)?topics = \[([^\]]*)\]/gm)].flatMap((m) => [...m[1]!.matchAll(/"([^"]+)"/g)].map((t) => t[1]!));
+    expect(subscribed.sort()).toEqual(Object.keys(routes).sort());
+  });
+
   it.each(Object.keys(routes))("%s: malformed JSON 400, JSON null 400, a foreign shop header 401, a shop never installed 200; nothing recorded", async (topic) => {
     const before = await everyTable();
     const answers = {

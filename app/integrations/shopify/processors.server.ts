@@ -9,6 +9,8 @@ import { ensureDiscount, type TiersConfig } from "./discounts.server";
 import { findOrCreateCustomer } from "./customers.server";
 import { syncMember } from "./members.server";
 import { offlineAdmin } from "./session.server";
+import { readShopContext } from "./shop.server";
+import { InvalidShopContext, storeShopContext } from "../../domain/shops.server";
 import type { PlatformCustomerIds } from "../../queue/registry";
 import type { ShopifyAdmin } from "./admin.server";
 
@@ -79,4 +81,23 @@ export async function ensureShopifyDiscount(input: Omit<ShopifyProcessorInput, "
     data: { shopifyDiscountId: outcome.discountId },
   });
   return { result: { discountId: outcome.discountId, created: outcome.created, configUpdated: outcome.configUpdated } };
+}
+
+/**
+ * The `refresh_shop_context` item (queued at install): the shop's zone and
+ * currency from Shopify, stored unless a newer shop/update already was. Every
+ * shop is a Shopify shop, whichever platform holds its members.
+ */
+export async function refreshShopifyShopContext(input: Omit<ShopifyProcessorInput, "item">): Promise<ProcessorOutput> {
+  const { db, shop, signal } = input;
+  const at = new Date();
+  const admin = input.admin ?? (await offlineAdmin(db, shop.domain));
+  const context = await readShopContext(admin, { signal });
+  try {
+    const { stored } = await storeShopContext(db, shop.domain, { ...context, at });
+    return { result: { ...context, stored } };
+  } catch (error) {
+    if (error instanceof InvalidShopContext) throw new SyncError("permanent", error.message);
+    throw error;
+  }
 }
