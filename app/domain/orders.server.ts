@@ -34,7 +34,7 @@ const decimal = z.union([z.string(), z.number()]);
 const shopMoney = z.object({ amount: decimal, currency_code: z.string().regex(/^[A-Z]{3}$/) }).transform((money, ctx) => {
   const minor = decimalToMinor(money.amount, money.currency_code);
   if (minor !== null) return { amount: minor, currency_code: money.currency_code };
-  ctx.addIssue({ code: "custom", message: `Not an amount in ${money.currency_code}: ${JSON.stringify(money.amount)}` });
+  ctx.addIssue({ code: "custom", path: ["amount"], message: `Not an amount in ${money.currency_code}: ${JSON.stringify(money.amount)}` });
   return z.NEVER;
 });
 // Only the shop's money counts: a customer paying in another (presentment)

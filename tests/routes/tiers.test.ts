@@ -26,7 +26,7 @@ describe("tier validation", () => {
     [{ durationMonths: "61" }, "durationMonths", "At most 60 months"],
     [{ discountPercent: "101" }, "discountPercent", "0 to 100"],
     [{ annualThreshold: "1200.005" }, "annualThreshold", "Use at most 2 decimals"],
-    [{ annualThreshold: "twelve" }, "annualThreshold", "Enter an amount in dollars, e.g. 120 or 120.50"],
+    [{ annualThreshold: "twelve" }, "annualThreshold", "Enter an amount in USD, e.g. 120 or 120.50"],
     [{ rank: "1.5" }, "rank", "Whole numbers only"],
   ])("%j → an error beside %s, nothing saved", async (override, field, message) => {
     const before = await prisma.tier.count();

@@ -122,7 +122,7 @@ describe("delivery", () => {
   it("a payload we cannot read gets a 400 naming the field, and writes nothing", async () => {
     const res = await deliver(SHOP, order({ id: 800002, email: "bad@example.com" }, { current_subtotal_price_set: { shop_money: { amount: "12,00", currency_code: "USD" } } }));
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: 'current_subtotal_price_set.shop_money.amount: Not an amount: "12,00"' });
+    expect(await res.json()).toEqual({ error: 'current_subtotal_price_set.shop_money.amount: Not an amount in USD: "12,00"' });
     expect(await app.prisma.customer.count({ where: { email: "bad@example.com" } })).toBe(0);
     expect(await app.prisma.webhookEvent.count()).toBe(0);
   });
