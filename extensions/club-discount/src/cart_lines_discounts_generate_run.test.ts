@@ -14,6 +14,8 @@ import {
   type GraphQLInputType,
 } from "graphql";
 import { describe, expect, it } from "vitest";
+import { Temporal } from "temporal-polyfill";
+import { addMonths, localDate } from "../../../app/domain/dates";
 import { loadShopifySchema } from "../../../sandbox/fakes/shopify-schema";
 import { cartLinesDiscountsGenerateRun } from "./cart_lines_discounts_generate_run";
 import type { RunInput } from "./types";
@@ -97,6 +99,25 @@ describe("member pricing", () => {
     expect(cartLinesDiscountsGenerateRun(input({ membership: gold, date: "2027-01-10" })).operations).toHaveLength(1);
     expect(cartLinesDiscountsGenerateRun(input({ membership: gold, date: "2027-01-11" }))).toEqual({ operations: [] });
   });
+
+  it.each(["America/Los_Angeles", "Pacific/Auckland", "UTC"])(
+    "in %s, the metafield's date (the app's localDate of expiresAt) gives the discount through the membership's last local day and not on the first expired day",
+    (zone) => {
+      // A 12-month membership enrolled at 23:30 local on 31 March 2026: it ends
+      // at 23:30 local on 31 March 2027 (across both DST changes in both zones).
+      const enrolledAt = Temporal.ZonedDateTime.from({ timeZone: zone, year: 2026, month: 3, day: 31, hour: 23, minute: 30 });
+      const expiresAt = addMonths(new Date(enrolledAt.epochMilliseconds), 12, zone);
+      const metafield = { ...gold, expiresAt: localDate(expiresAt, zone) };
+      expect(metafield.expiresAt).toBe("2027-03-31");
+      // Shopify's shop.localTime.date at an instant, on the shop's calendar.
+      const at = (ms: number) => cartLinesDiscountsGenerateRun(input({ membership: metafield, date: localDate(new Date(expiresAt.getTime() + ms), zone) }));
+      const MIN = 60_000;
+      expect(at(-23 * 60 * MIN).operations).toHaveLength(1); // 00:30 on the last local day
+      expect(at(-MIN).operations).toHaveLength(1); // 23:29, a minute before the end
+      expect(at(31 * MIN).operations).toHaveLength(0); // 00:01 on the first expired day
+      expect(at(24 * 60 * MIN).operations).toHaveLength(0);
+    },
+  );
 
   it("an expired member, a guest and a non-member get nothing", () => {
     expect(cartLinesDiscountsGenerateRun(input({ membership: { ...gold, expiresAt: "2026-11-23" } }))).toEqual({ operations: [] });
