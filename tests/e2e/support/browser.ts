@@ -1,6 +1,8 @@
 // Debian's Chromium driven by playwright-core; never a downloaded browser.
+import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import pg from "pg";
 import { chromium, type Browser, type FrameLocator, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, inject } from "vitest";
 
@@ -90,4 +92,25 @@ export async function expectTitleOnce(page: Page, title: string) {
   // the app's DOM but drawn by the admin.
   expect(await app(page).getByText(title, { exact: true }).filter({ visible: true }).count()).toBe(0);
   expect(await app(page).getByRole("heading", { level: 1 }).count()).toBe(0);
+}
+
+/**
+ * Runs one SQL statement on the sandbox's own database from outside the app,
+ * as an operator's tool would (the `sqlite3` shell, or a PostgreSQL client):
+ * for tests that need data the app itself would never write.
+ */
+export async function sandboxSql(statement: string) {
+  const { databaseUrl } = inject("sandbox");
+  if (databaseUrl.startsWith("file:")) {
+    const out = spawnSync("sqlite3", ["-cmd", ".timeout 5000", databaseUrl.slice("file:".length), statement], { encoding: "utf8" });
+    if (out.status !== 0) throw new Error(`sqlite3: ${out.stderr}`);
+    return;
+  }
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }

@@ -9,7 +9,7 @@ import { issuedSecrets, leakedLines } from "../../../sandbox/secrets";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    sandbox: { url: string; appUrl: string; frameOrigin: string; shops: { shopify: string; commerce7: string }; fakes: { shopify: string; commerce7: string; smtp: string } };
+    sandbox: { url: string; appUrl: string; frameOrigin: string; databaseUrl: string; shops: { shopify: string; commerce7: string }; fakes: { shopify: string; commerce7: string; smtp: string } };
   }
 }
 
@@ -24,6 +24,7 @@ export default async function setup(project: TestProject) {
     url: sandbox.url,
     appUrl: sandbox.appUrl,
     frameOrigin: new URL(sandbox.url).origin,
+    databaseUrl: sandbox.env.DATABASE_URL as string,
     shops: sandbox.shops,
     fakes: { shopify: sandbox.fakes.shopify.url, commerce7: sandbox.fakes.commerce7.url, smtp: sandbox.fakes.smtp.controlUrl },
   });
