@@ -267,7 +267,12 @@ async function lockActiveEnrollment(tx: Tx, shop: string, enrollmentId: string) 
 }
 
 /** Cancels the membership and queues `cancel_membership`, atomically. */
-export async function cancelMembership(db: Db, shop: string, enrollmentId: string, opts: { reason?: string; now?: Date } = {}): Promise<{ ok: boolean; message: string }> {
+export async function cancelMembership(
+  db: Db,
+  shop: string,
+  enrollmentId: string,
+  opts: { reason?: string; now?: Date; by?: string | null } = {},
+): Promise<{ ok: boolean; message: string }> {
   const tooLong = noteTooLong(opts.reason);
   if (tooLong) return { ok: false, message: tooLong };
   const done = await db.$transaction(async (tx) => {
@@ -275,7 +280,7 @@ export async function cancelMembership(db: Db, shop: string, enrollmentId: strin
     if (!e) return false;
     const { count } = await tx.enrollment.updateMany({
       where: { id: e.id, shop, status: "active" },
-      data: { status: "cancelled", endedAt: opts.now ?? new Date(), endReason: opts.reason || "Cancelled by merchant" },
+      data: { status: "cancelled", endedAt: opts.now ?? new Date(), endReason: opts.reason || "Cancelled by merchant", endedBy: opts.by ?? null },
     });
     if (count !== 1) throw new Error(`Enrollment ${e.id} changed under the member lock`);
     await queueCrmSync({ shop, enrollmentId: e.id, actionType: "cancel_membership", stageId: e.tierId, customerId: e.customerId }, tx);
@@ -291,7 +296,13 @@ export async function cancelMembership(db: Db, shop: string, enrollmentId: strin
  * expiry and now + the new tier's duration; `upgrade_membership` is queued with
  * the old and new tier. One transaction.
  */
-export async function changeTier(db: Db, shop: string, enrollmentId: string, newTierId: string, opts: { now?: Date } = {}): Promise<{ ok: true; enrollmentId: string } | { ok: false; message: string }> {
+export async function changeTier(
+  db: Db,
+  shop: string,
+  enrollmentId: string,
+  newTierId: string,
+  opts: { now?: Date; by?: string | null } = {},
+): Promise<{ ok: true; enrollmentId: string } | { ok: false; message: string }> {
   const now = opts.now ?? new Date();
   const result = await db.$transaction(async (tx) => {
     const current = await lockActiveEnrollment(tx, shop, enrollmentId);
@@ -302,7 +313,7 @@ export async function changeTier(db: Db, shop: string, enrollmentId: string, new
     const crm = (await tx.shop.findUnique({ where: { domain: shop }, select: { crm: true } }))?.crm;
     const refusal = tierChangeRefusal(from, tier) ?? (crm === "commerce7" ? noClubRefusal(tier) : null);
     if (refusal) return { ok: false as const, message: refusal };
-    const next = await moveMember(tx, shop, current, tier, now, `Moved to ${tier.name}`, tierChangeEnd(from, tier));
+    const next = await moveMember(tx, shop, current, tier, now, `Moved to ${tier.name}`, tierChangeEnd(from, tier), opts.by ?? null);
     return { ok: true as const, enrollmentId: next.id };
   });
   if (result.ok) wakeWorker();
@@ -323,8 +334,10 @@ export async function moveMember(
   now: Date,
   reason: string,
   endedAs: "upgraded" | "moved_down",
+  /** The staff user who made the change; null for an upgrade earned by spend. */
+  by: string | null = null,
 ) {
-  const { count } = await tx.enrollment.updateMany({ where: { id: current.id, shop, status: "active" }, data: { status: endedAs, endedAt: now, endReason: reason } });
+  const { count } = await tx.enrollment.updateMany({ where: { id: current.id, shop, status: "active" }, data: { status: endedAs, endedAt: now, endReason: reason, endedBy: by } });
   if (count !== 1) throw new Error(`Enrollment ${current.id} is no longer active`);
   const renewed = addMonths(now, tier.durationMonths, await shopTimeZone(tx, shop));
   const next = await tx.enrollment.create({

@@ -202,7 +202,7 @@ export async function recordSuccess(db: Db, item: QueueItem, out: ProcessorResul
 async function endUninstalled(tx: Tx, item: QueueItem, attempts: number, info: AttemptInfo): Promise<boolean> {
   const { count } = await tx.crmSyncQueue.updateMany({
     where: held(item),
-    data: { status: "cancelled", attempts, lastError: info.error ?? null, discardedBy: "system", discardReason: UNINSTALLED_REASON, lockedBy: null, leaseUntil: null },
+    data: { status: "cancelled", attempts, lastError: info.error ?? null, discardedBy: null, discardReason: UNINSTALLED_REASON, lockedBy: null, leaseUntil: null },
   });
   if (count === 0) return false;
   await attemptRow(tx, item, attempts, "failed", info);

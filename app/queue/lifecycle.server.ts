@@ -53,7 +53,7 @@ export async function stopShopItems(tx: Tx, shop: string): Promise<number> {
   const stopped = await tx.crmSyncQueue.findMany({ where: { shop, status: "pending" }, select: { enrollmentId: true }, distinct: ["enrollmentId"] });
   const { count } = await tx.crmSyncQueue.updateMany({
     where: { shop, status: "pending" },
-    data: { status: "cancelled", discardedBy: "system", discardReason: UNINSTALLED_REASON },
+    data: { status: "cancelled", discardedBy: null, discardReason: UNINSTALLED_REASON },
   });
   await refreshSyncState(tx, shop, stopped.map((i) => i.enrollmentId));
   return count;

@@ -64,8 +64,11 @@ export async function retryAllFailed(
   return total;
 }
 
-/** Pending or failed → cancelled, recording who and why. A running item cannot be discarded. */
-export async function discard(db: Db, shop: string, id: string, { by, reason }: { by: string; reason: string }): Promise<ManualResult> {
+/**
+ * Pending or failed → cancelled, recording who (the staff user id, null when
+ * unknown) and why. A running item cannot be discarded.
+ */
+export async function discard(db: Db, shop: string, id: string, { by, reason }: { by: string | null; reason: string }): Promise<ManualResult> {
   const count = await db.$transaction(async (tx) => {
     const item = await tx.crmSyncQueue.findFirst({ where: { id, shop }, select: { customerId: true, enrollmentId: true } });
     if (!item) return 0;

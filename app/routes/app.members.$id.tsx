@@ -8,7 +8,8 @@ import prisma from "~/db.server";
 import { cancelMembership, changeTier } from "~/domain/enrollments.server";
 import { memberDetail } from "~/domain/members.server";
 import { statusLabel } from "~/domain/membership-status";
-import { retryNow } from "~/queue/manual.server";
+import { staffLabel, staffUserId } from "~/domain/staff";
+import { discard, retryNow } from "~/queue/manual.server";
 import { ACTION_LABELS, type QueueAction } from "~/queue/types";
 import { localDate, localDateTime } from "~/domain/dates";
 import { formatMoney } from "~/domain/money";
@@ -48,14 +49,25 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
       adminUrl: crm === "shopify" ? shopifyAdminUrl(enrollment.customer.shopifyCustomerId, "customers") : null,
       commerce7CustomerId: crm === "commerce7" ? enrollment.customer.commerce7CustomerId : null,
     },
+    // Every membership that ended (the current one too, once it has), with who ended it.
     history: history
-      .filter((h) => h.id !== enrollment.id)
-      .map((h) => ({ id: h.id, tier: h.tier.name, status: statusLabel(h.status), startedAt: day(h.startedAt), endedAt: h.endedAt ? day(h.endedAt) : null, endReason: h.endReason })),
+      .filter((h) => h.id !== enrollment.id || h.status !== "active")
+      .map((h) => ({
+        id: h.id,
+        tier: h.tier.name,
+        status: statusLabel(h.status),
+        startedAt: day(h.startedAt),
+        endedAt: h.endedAt ? day(h.endedAt) : null,
+        endReason: h.endReason,
+        endedBy: staffLabel(h.endedBy),
+      })),
     syncs: items.map((q) => ({
       id: q.id,
       action: ACTION_LABELS[q.actionType as QueueAction] ?? q.actionType,
       status: q.status,
       lastError: q.lastError,
+      discardedBy: q.status === "cancelled" ? staffLabel(q.discardedBy) : null,
+      discardReason: q.status === "cancelled" ? q.discardReason : null,
       attempts: q.attemptsLog.map((a) => ({ at: localDateTime(a.startedAt, timezone), outcome: a.outcome, error: a.error, httpStatus: a.httpStatus })),
     })),
     tiers,
@@ -70,7 +82,9 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
 };
 
 export const action = async ({ request, params }: ActionFunctionArgs) => {
-  const { session } = await authenticate.admin(request);
+  const { session, sessionToken } = await authenticate.admin(request);
+  // Who is acting: recorded on the cancel, the tier change and the discard.
+  const by = staffUserId(sessionToken);
   const form = await request.formData();
   const intent = form.get("intent");
   // The page is the member's (customer id); an older link may still name an enrollment.
@@ -83,15 +97,21 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
     const r = await retryNow(prisma, session.shop, item.id);
     return { ok: r.ok, message: r.ok ? "Retry queued" : r.reason };
   }
+  if (intent === "discard") {
+    const item = await prisma.crmSyncQueue.findFirst({ where: { id: String(form.get("queueId") ?? ""), shop: session.shop, customerId }, select: { id: true } });
+    if (!item) return { ok: false, message: "This sync item is not this member's." };
+    const r = await discard(prisma, session.shop, item.id, { by, reason: "Discarded from the member page" });
+    return { ok: r.ok, message: r.ok ? "Sync discarded" : r.reason };
+  }
   // The membership acted on is the member's active one, read here, never one named by the browser.
   const active = await prisma.enrollment.findFirst({ where: { shop: session.shop, customerId, status: "active" }, select: { id: true } });
   if (!active) return { ok: false, message: "This member has no active membership." };
   if (intent === "cancel") {
-    const r = await cancelMembership(prisma, session.shop, active.id, { reason: String(form.get("reason") ?? "") });
+    const r = await cancelMembership(prisma, session.shop, active.id, { reason: String(form.get("reason") ?? ""), by });
     return { ok: r.ok, message: r.message };
   }
   if (intent === "change-tier") {
-    const r = await changeTier(prisma, session.shop, active.id, String(form.get("tierId") ?? ""));
+    const r = await changeTier(prisma, session.shop, active.id, String(form.get("tierId") ?? ""), { by });
     return r.ok ? { ok: true, message: "Tier changed — sync queued" } : { ok: false, message: r.message };
   }
   return { ok: false, message: "Unknown action" };
@@ -206,6 +226,7 @@ export default function Member() {
                   <Text as="p" key={h.id}>
                     {h.startedAt}: enrolled in {h.tier} — {h.status}
                     {h.endedAt ? ` on ${h.endedAt}${h.endReason ? ` (${h.endReason})` : ""}` : ""}
+                    {h.endedBy ? ` by ${h.endedBy}` : ""}
                   </Text>
                 ))}
               </BlockStack>
@@ -225,11 +246,27 @@ export default function Member() {
                         <Badge tone={tone[s.status as keyof typeof tone]}>{s.status}</Badge>
                       </span>
                       {s.status === "failed" && (
-                        <Button size="slim" onClick={() => submit({ intent: "retry", queueId: s.id }, { method: "post" })} accessibilityLabel={`Retry ${s.action}`} loading={busy}>
-                          Retry
-                        </Button>
+                        <>
+                          <Button size="slim" onClick={() => submit({ intent: "retry", queueId: s.id }, { method: "post" })} accessibilityLabel={`Retry ${s.action}`} loading={busy}>
+                            Retry
+                          </Button>
+                          <Button
+                            size="slim"
+                            tone="critical"
+                            onClick={() => submit({ intent: "discard", queueId: s.id }, { method: "post" })}
+                            accessibilityLabel={`Discard ${s.action}`}
+                            loading={busy}
+                          >
+                            Discard
+                          </Button>
+                        </>
                       )}
                     </InlineStack>
+                    {s.discardReason && (
+                      <Text as="p" tone="subdued">
+                        {`Discarded${s.discardedBy ? ` by ${s.discardedBy}` : ""}: ${s.discardReason}`}
+                      </Text>
+                    )}
                     {s.attempts.map((a, i) => (
                       <Text as="p" tone="subdued" key={i}>
                         {a.at} — {a.outcome}

@@ -7,6 +7,7 @@ import { useState } from "react";
 import prisma from "~/db.server";
 import { noteTooLong } from "~/domain/bounds";
 import { localDateTime } from "~/domain/dates";
+import { staffUserId } from "~/domain/staff";
 import { discard, retryAllFailed, retryNow } from "~/queue/manual.server";
 import { listSyncItems } from "~/domain/sync-items.server";
 import { STATUSES } from "~/queue/types";
@@ -29,7 +30,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { session } = await authenticate.admin(request);
+  const { session, sessionToken } = await authenticate.admin(request);
   const form = await request.formData();
   const intent = String(form.get("intent"));
   const id = String(form.get("id") ?? "");
@@ -38,7 +39,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     const reason = String(form.get("reason") ?? "Discarded from the queue screen");
     const tooLong = noteTooLong(reason);
     if (tooLong) return { ok: false as const, reason: tooLong };
-    return discard(prisma, session.shop, id, { by: session.onlineAccessInfo?.associated_user.email ?? "merchant", reason });
+    // The staff user from the session token (sessions are offline: no user on them).
+    return discard(prisma, session.shop, id, { by: staffUserId(sessionToken), reason });
   }
   if (intent === "retry-all") return { ok: true as const, retried: await retryAllFailed(prisma, session.shop) };
   return { ok: false as const, reason: "Unknown action" };

@@ -3,7 +3,7 @@
 // library's own test helpers), so authenticate.admin does no token exchange.
 import { Session } from "@shopify/shopify-api";
 import { randomUUID } from "node:crypto";
-import { API_KEY, API_SECRET_KEY, getHmac, RequestType, setUpValidRequest } from "@shopify/shopify-api/test-helpers";
+import { API_KEY, API_SECRET_KEY, getHmac, getJwt, RequestType, setUpValidRequest } from "@shopify/shopify-api/test-helpers";
 import { env } from "~/env.server";
 import { ADMIN_API_VERSION } from "~/integrations/shopify/api-version";
 import { sessionStorage } from "~/shopify.server";
@@ -23,12 +23,18 @@ export async function adminGet(shop: string, path: string): Promise<Request> {
   );
 }
 
-/** A form POST with a Bearer session token, as App Bridge's fetch sends. */
-export async function adminPost(shop: string, path: string, form: Record<string, string>): Promise<Request> {
-  return setUpValidRequest(
-    { type: RequestType.Bearer, store: shop.replace(".myshopify.com", ""), apiKey: API_KEY, apiSecretKey: API_SECRET_KEY },
-    new Request(`${env.SHOPIFY_APP_URL}${path}`, { method: "POST", body: new URLSearchParams(form) }),
-  );
+/**
+ * A form POST with a Bearer session token, as App Bridge's fetch sends. The
+ * token's `sub` (the staff user) is the test helpers' unless `sub` is given.
+ */
+export async function adminPost(shop: string, path: string, form: Record<string, string>, opts: { sub?: string } = {}): Promise<Request> {
+  const request = new Request(`${env.SHOPIFY_APP_URL}${path}`, { method: "POST", body: new URLSearchParams(form) });
+  if (opts.sub === undefined) {
+    return setUpValidRequest({ type: RequestType.Bearer, store: shop.replace(".myshopify.com", ""), apiKey: API_KEY, apiSecretKey: API_SECRET_KEY }, request);
+  }
+  const { token } = await getJwt(shop.replace(".myshopify.com", ""), API_KEY, API_SECRET_KEY, { sub: opts.sub });
+  request.headers.set("authorization", `Bearer ${token}`);
+  return request;
 }
 
 /**
