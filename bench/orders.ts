@@ -58,6 +58,7 @@ try {
       created_at: new Date().toISOString(),
       test: false,
       currency: "USD",
+      financial_status: "paid",
       current_subtotal_price_set: { shop_money: { amount, currency_code: "USD" } },
       customer: { id: customer.id, email: customer.email, first_name: "Bench", last_name: "Buyer" },
     };

@@ -64,7 +64,9 @@ export function noClubRefusal(tier: { name: string; c7ClubId: string | null }): 
 
 /**
  * Spend recorded in the 12 months up to `now` (from the start of the same
- * shop-local date a year earlier: spendWindowStart), net of refunds, in cents: per
+ * shop-local date a year earlier: spendWindowStart), of orders whose spend
+ * counts (paid, or counted at creation: Purchase.countedAt, ADR 0019), placed
+ * by the order's time, net of refunds, in cents: per
  * order, what was bought minus what was given back, never below zero (so a
  * cancellation and the refund that comes with it are not taken twice). One
  * statement; refunds are found through their (shop, orderId) index.
@@ -75,7 +77,7 @@ export async function recordedSpendCents(db: Db | Tx, shop: string, customerId: 
               SELECT CASE WHEN COALESCE(SUM(r."amountCents"), 0) > p."amountCents" THEN p."amountCents" ELSE COALESCE(SUM(r."amountCents"), 0) END
               FROM "Refund" r WHERE r.shop = p.shop AND r."orderId" = p."orderId")), 0) AS spend
          FROM "Purchase" p
-         WHERE p.shop = $1 AND p."customerId" = $2 AND p."occurredAt" >= $3 AND p."occurredAt" <= $4`),
+         WHERE p.shop = $1 AND p."customerId" = $2 AND p."countedAt" IS NOT NULL AND p."occurredAt" >= $3 AND p."occurredAt" <= $4`),
     shop,
     customerId,
     spendWindowStart(now, await shopTimeZone(db, shop)),

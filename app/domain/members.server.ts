@@ -107,7 +107,7 @@ export async function memberDetail(db: Db, shop: string, id: string) {
         select: { id: true, name: true, rank: true, active: true },
       }),
     ),
-    db.purchase.findMany({ where: { shop, customerId }, orderBy: { occurredAt: "desc" }, take: PURCHASES_SHOWN, select: { orderId: true, amountCents: true, currency: true, occurredAt: true } }),
+    db.purchase.findMany({ where: { shop, customerId }, orderBy: { occurredAt: "desc" }, take: PURCHASES_SHOWN, select: { orderId: true, amountCents: true, currency: true, occurredAt: true, financialStatus: true, countedAt: true } }),
   ]);
   const refunds = purchases.length
     ? await db.refund.groupBy({ by: ["orderId"], where: { shop, orderId: { in: purchases.map((p) => p.orderId) } }, _sum: { amountCents: true } })

@@ -1,4 +1,5 @@
-// orders/create: record spend, renew and upgrade memberships (rules in orders.ts).
+// orders/create and orders/paid: record spend, renew and upgrade memberships
+// (rules in orders.ts).
 //
 // Invariants:
 // - Nothing doubled: Shopify delivers at least once, out of order, sometimes
@@ -6,6 +7,10 @@
 //   WebhookEvent row with the order's GID, plus Purchase's unique order id),
 //   so a redelivery, a re-sent event or two concurrent deliveries record it
 //   once. A duplicate is answered as such, and changes nothing.
+// - Paid spend (ADR 0019): an order counts once, from when it is paid
+//   (Purchase.countedAt set once, conditionally), or at creation on a shop
+//   that counts orders when created; its membership decision is taken then,
+//   once. orders/paid before orders/create records the order itself.
 // - Nothing partial: the purchase, the membership change and its queue item
 //   commit in one transaction, or none of them does.
 // - No remote call here: the platform hears of a renewal or an upgrade through
@@ -23,9 +28,11 @@ import { moveMember, recordedSpendCents } from "./enrollments.server";
 import { refreshContact, searchTextOf } from "./customers.server";
 import { cents, decimalToMinor } from "./money";
 import { shopContext, shopTimeZone } from "./shops.server";
-import { orderCounts, orderEffects, ruleTier } from "./orders";
+import { countOrdersWhen, countsAtCreation, orderCounts, orderEffects, ruleTier } from "./orders";
 
 export const ORDERS_CREATE = "orders/create";
+export const ORDERS_PAID = "orders/paid";
+export type OrderTopic = typeof ORDERS_CREATE | typeof ORDERS_PAID;
 const cancelRefundId = (orderGid: string) => `cancel:${orderGid}`;
 
 const id = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform(String);
@@ -50,6 +57,10 @@ export const orderPayload = z.object({
   test: z.boolean().default(false),
   email: z.string().nullish(),
   currency: z.string().optional(),
+  // "pending", "authorized", "paid", "partially_paid", "voided", …: whether
+  // the spend counts yet (countsAtCreation in orders.ts). Kept as Shopify
+  // spells it; a value we do not know is simply not paid.
+  financial_status: z.string().trim().toLowerCase().max(50).nullish(),
   // Spend is the order's subtotal in the shop's currency: after discounts,
   // before shipping and taxes.
   current_subtotal_price_set: moneySet.optional(),
@@ -69,21 +80,39 @@ export type OrderPayload = z.output<typeof orderPayload>;
 export type OrderOutcome =
   | { status: "duplicate" }
   | { status: "ignored"; reason: "guest" | "test" | "cancelled" | "no_email" }
+  // Recorded, but its spend does not count (yet): unpaid on a shop that
+  // counts orders when paid (orders/paid will count it), or cancelled.
+  | { status: "not_counted"; reason: "unpaid" | "cancelled"; customerId: string; amountCents: number; financialStatus: string | null }
+  // Its spend counts from now: the membership decision was taken.
   | { status: "recorded"; customerId: string; amountCents: number; spendCents: number; membership: "none" | "unchanged" | "renewed" | "upgraded"; enrollmentId?: string };
 
 /** A webhook payload we cannot read (the message names the field); nothing was written. */
 export class InvalidPayload extends Error {}
 
 /** Parses, then records the order. Throws InvalidPayload (nothing written) for a payload we cannot read. */
-export async function recordOrderWebhook(db: Db, shop: string, raw: unknown): Promise<OrderOutcome> {
+export async function recordOrderWebhook(db: Db, shop: string, raw: unknown, topic: OrderTopic = ORDERS_CREATE): Promise<OrderOutcome> {
   const parsed = orderPayload.safeParse(raw);
   if (!parsed.success) {
     throw new InvalidPayload(describe(parsed.error));
   }
-  return recordOrder(db, shop, parsed.data);
+  return recordOrder(db, shop, parsed.data, topic);
 }
 
-export async function recordOrder(db: Db, shop: string, order: OrderPayload): Promise<OrderOutcome> {
+// The purchase found under the member's lock belongs to another customer than
+// the one locked (the order's customer was changed, and the order recorded
+// meanwhile): the transaction starts again, from the purchase.
+class OtherMember extends Error {}
+
+/**
+ * orders/create and orders/paid, one function: whichever arrives first records
+ * the order (its Purchase, once per order); its spend counts from when it is
+ * paid, or at creation on a shop that counts orders when created (ADR 0019).
+ * The membership decision is taken once, when the spend starts to count:
+ * orders/paid for an order that already counts (a redelivery, or a shop that
+ * counted it at creation) and orders/create for one orders/paid recorded are
+ * duplicates that change nothing.
+ */
+export async function recordOrder(db: Db, shop: string, order: OrderPayload, topic: OrderTopic = ORDERS_CREATE): Promise<OrderOutcome> {
   const orderGid = order.admin_graphql_api_id ?? `gid://shopify/Order/${order.id}`;
   const set = order.current_subtotal_price_set ?? order.subtotal_price_set;
   if (!set) throw new InvalidPayload("current_subtotal_price_set: Required");
@@ -94,42 +123,81 @@ export async function recordOrder(db: Db, shop: string, order: OrderPayload): Pr
   const customerGid = order.customer.admin_graphql_api_id ?? `gid://shopify/Customer/${order.customer.id}`;
   const at = new Date(order.created_at);
   const amountCents = set.shop_money.amount;
+  // orders/paid is sent once the order is paid, whatever status its payload carries.
+  const financialStatus = order.financial_status ?? (topic === ORDERS_PAID ? "paid" : null);
 
-  // Two first orders of one new customer may race to create the customer row;
-  // the loser's transaction rolls back whole and simply runs again.
+  // Two first orders of one new customer (or orders/create and orders/paid of
+  // one new order) may race to create the customer or the purchase row; the
+  // loser's transaction rolls back whole and simply runs again, and finds the
+  // winner's rows.
   for (let attempt = 1; ; attempt++) {
     try {
-      const outcome = await db.$transaction(async (tx) => {
-        if (await tx.webhookEvent.findUnique({ where: { shop_topic_dedupeKey: { shop, topic: ORDERS_CREATE, dedupeKey: orderGid } } })) {
-          return { status: "duplicate" } as const;
+      const outcome = await db.$transaction(async (tx): Promise<OrderOutcome> => {
+        if (topic === ORDERS_CREATE) {
+          if (await tx.webhookEvent.findUnique({ where: { shop_topic_dedupeKey: { shop, topic: ORDERS_CREATE, dedupeKey: orderGid } } })) {
+            return { status: "duplicate" };
+          }
+          await tx.webhookEvent.create({ data: { shop, topic: ORDERS_CREATE, dedupeKey: orderGid } });
         }
-        await tx.webhookEvent.create({ data: { shop, topic: ORDERS_CREATE, dedupeKey: orderGid } });
-        const shopRow = await tx.shop.findUnique({ where: { domain: shop }, select: { crm: true } });
+        const shopRow = await tx.shop.findUnique({ where: { domain: shop }, select: { crm: true, countOrdersWhen: true } });
         const crm = shopRow?.crm ?? "shopify";
-        const customer = await matchCustomer(tx, shop, { gid: customerGid, email, firstName: order.customer?.first_name ?? "", lastName: order.customer?.last_name ?? "" });
-        if (!customer) return { status: "ignored", reason: "no_email" } as const;
-        // matchCustomer locked the member; everything below reads committed state.
-        await tx.purchase.create({ data: { shop, orderId: orderGid, customerId: customer.id, amountCents, currency: set.shop_money.currency_code, occurredAt: at } });
-        // Spend over the 12 months ending at this order, or at the member's
-        // latest recorded purchase if that is later: orders delivered out of
-        // order are judged together, so the later one's commit cannot hide
-        // the earlier one's spend (ADR 0009).
-        const latest = await tx.purchase.findFirst({ where: { shop, customerId: customer.id }, orderBy: { occurredAt: "desc" }, select: { occurredAt: true } });
-        const asOf = latest && latest.occurredAt > at ? latest.occurredAt : at;
-        const spendCents = await recordedSpendCents(tx, shop, customer.id, asOf);
-        const change = await applyMembershipEffects(tx, shop, crm, customer.id, spendCents, at, orderGid);
-        return { status: "recorded", customerId: customer.id, amountCents, spendCents, ...change } as const;
+        // orders/paid of an order already recorded decides for the purchase's member.
+        const seen = topic === ORDERS_PAID ? await tx.purchase.findUnique({ where: { shop_orderId: { shop, orderId: orderGid } }, select: { customerId: true } }) : null;
+        let customerId: string;
+        if (seen) {
+          await lockMember(tx, shop, seen.customerId);
+          customerId = seen.customerId;
+        } else {
+          const customer = await matchCustomer(tx, shop, { gid: customerGid, email, firstName: order.customer?.first_name ?? "", lastName: order.customer?.last_name ?? "" });
+          if (!customer) return { status: "ignored", reason: "no_email" };
+          customerId = customer.id;
+        }
+        // Everything below reads committed state under the member's lock: the
+        // order's other topic may have recorded it meanwhile, an erasure removed it.
+        const purchase = await tx.purchase.findUnique({ where: { shop_orderId: { shop, orderId: orderGid } }, select: { customerId: true, countedAt: true, occurredAt: true, amountCents: true } });
+        if (purchase && (topic === ORDERS_CREATE || purchase.countedAt)) return { status: "duplicate" };
+        if (purchase && purchase.customerId !== customerId) throw new OtherMember();
+        // Cancelled (orders/cancelled came first): it never starts to count.
+        const cancelled = (await tx.refund.findUnique({ where: { shop_refundId: { shop, refundId: cancelRefundId(orderGid) } }, select: { id: true } })) !== null;
+
+        if (purchase) {
+          if (cancelled) return { status: "ignored", reason: "cancelled" };
+          // orders/paid: the recorded order's spend counts from now.
+          const { count } = await tx.purchase.updateMany({ where: { shop, orderId: orderGid, countedAt: null }, data: { countedAt: new Date(), financialStatus } });
+          if (count !== 1) throw new Error(`Purchase ${orderGid} changed under the member lock`);
+          return decide(tx, shop, crm, customerId, purchase.occurredAt, orderGid, cents(purchase.amountCents));
+        }
+
+        const counts = !cancelled && (topic === ORDERS_PAID || countsAtCreation(financialStatus, countOrdersWhen(shopRow?.countOrdersWhen)));
+        await tx.purchase.create({
+          data: { shop, orderId: orderGid, customerId, amountCents, currency: set.shop_money.currency_code, occurredAt: at, financialStatus, countedAt: counts ? new Date() : null },
+        });
+        if (!counts) return { status: "not_counted", reason: cancelled ? "cancelled" : "unpaid", customerId, amountCents, financialStatus };
+        return decide(tx, shop, crm, customerId, at, orderGid, amountCents);
       });
       if (outcome.status === "recorded" && outcome.membership !== "none" && outcome.membership !== "unchanged") wakeWorker();
       return outcome;
     } catch (error) {
-      if (!isUniqueViolation(error) || attempt >= 3) throw error;
-      // A concurrent delivery of the same order committed first: that is a duplicate.
-      if (await db.webhookEvent.findUnique({ where: { shop_topic_dedupeKey: { shop, topic: ORDERS_CREATE, dedupeKey: orderGid } } })) {
-        return { status: "duplicate" };
-      }
+      if (!(error instanceof OtherMember || isUniqueViolation(error)) || attempt >= 3) throw error;
+      // A concurrent delivery committed first: the next attempt reads its rows
+      // (a duplicate, or the purchase to count).
     }
   }
+}
+
+/**
+ * The membership decision for an order whose spend starts to count now,
+ * under the member's lock. Spend over the 12 months ending at the order, or
+ * at the member's latest counted purchase if that is later: orders delivered
+ * (or paid) out of order are judged together, so the later one's commit
+ * cannot hide the earlier one's spend (ADR 0009).
+ */
+async function decide(tx: Tx, shop: string, crm: string, customerId: string, at: Date, orderGid: string, amountCents: number): Promise<OrderOutcome> {
+  const latest = await tx.purchase.findFirst({ where: { shop, customerId, countedAt: { not: null } }, orderBy: { occurredAt: "desc" }, select: { occurredAt: true } });
+  const asOf = latest && latest.occurredAt > at ? latest.occurredAt : at;
+  const spendCents = await recordedSpendCents(tx, shop, customerId, asOf);
+  const change = await applyMembershipEffects(tx, shop, crm, customerId, spendCents, at, orderGid);
+  return { status: "recorded", customerId, amountCents, spendCents, ...change };
 }
 
 /**
@@ -276,10 +344,11 @@ export async function recordCancellationWebhook(db: Db, shop: string, raw: unkno
     refundId: cancelRefundId(orderGid),
     amountCents: recorded ? cents(recorded.amountCents) : (set?.shop_money.amount ?? 0),
     occurredAt: order.cancelled_at ? new Date(order.cancelled_at) : new Date(),
-  });
+  }, order.financial_status ?? null);
 }
 
-async function insertRefund(db: Db, data: { shop: string; orderId: string; refundId: string; amountCents: number; occurredAt: Date }): Promise<RefundOutcome> {
+/** Records the refund once; `financialStatus` (a cancellation's: "voided", "refunded", …) is what the order's purchase now shows. */
+async function insertRefund(db: Db, data: { shop: string; orderId: string; refundId: string; amountCents: number; occurredAt: Date }, financialStatus: string | null = null): Promise<RefundOutcome> {
   try {
     await db.$transaction(async (tx) => {
       // The member's spend changes: under their lock, like every spend writer.
@@ -288,6 +357,7 @@ async function insertRefund(db: Db, data: { shop: string; orderId: string; refun
       const purchase = await tx.purchase.findUnique({ where: { shop_orderId: { shop: data.shop, orderId: data.orderId } }, select: { customerId: true } });
       if (purchase) await lockMember(tx, data.shop, purchase.customerId);
       await tx.refund.create({ data });
+      if (purchase && financialStatus) await tx.purchase.updateMany({ where: { shop: data.shop, orderId: data.orderId }, data: { financialStatus } });
     });
     return { status: "recorded", amountCents: data.amountCents };
   } catch (error) {

@@ -17,6 +17,11 @@
 //   before the membership's expiresAt counts for it (renews or upgrades it),
 //   even when it is delivered after the expiry job ended it; an order placed
 //   at or after expiresAt counts for no membership (the spend is kept).
+// - Paid spend (ADR 0019): an order is recorded when it is created, and its
+//   spend counts from when it is paid (countsAtCreation below, else
+//   orders/paid), or at creation on a shop that counts orders when created.
+//   Whenever it starts to count, the ORDER's time is the one the rules use:
+//   its place in the window, against the expiry, and the renewal's start.
 import { addMonths } from "./dates";
 import { cents } from "./money";
 import { tierChangeRefusal } from "./tiers";
@@ -44,4 +49,26 @@ export function orderEffects(input: { current: RuleTier; expiresAt: Date; tiers:
 /** Whether an order placed at `at` counts for a membership that runs until `expiresAt`. */
 export function orderCounts(membership: { expiresAt: Date }, at: Date): boolean {
   return at.getTime() < membership.expiresAt.getTime();
+}
+
+/** When a shop's orders start to count toward renewals and upgrades (Shop.countOrdersWhen). */
+export const COUNT_ORDERS_WHEN = ["paid", "created"] as const;
+export type CountOrdersWhen = (typeof COUNT_ORDERS_WHEN)[number];
+
+// Shopify's financial_status values that mean the payment was captured. A
+// refund after payment is recorded apart (refunds/create), so "refunded" at
+// creation still counts, and its refund takes it back out.
+const PAID = new Set(["paid", "partially_paid", "partially_refunded", "refunded"]);
+// Never paid, and never will be: not even a shop that counts orders when created counts them.
+const NEVER_PAID = new Set(["voided", "expired"]);
+
+/** Whether an order's spend counts as soon as orders/create records it (else from orders/paid). */
+export function countsAtCreation(financialStatus: string | null | undefined, when: CountOrdersWhen): boolean {
+  const status = financialStatus ?? "";
+  return when === "created" ? !NEVER_PAID.has(status) : PAID.has(status);
+}
+
+/** A stored Shop.countOrdersWhen as the rules read it: anything unknown is the default, "paid". */
+export function countOrdersWhen(value: string | null | undefined): CountOrdersWhen {
+  return value === "created" ? "created" : "paid";
 }

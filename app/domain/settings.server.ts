@@ -10,6 +10,7 @@ import { Commerce7Client } from "../integrations/commerce7/client.server";
 import { listClubs, type Club } from "../integrations/commerce7/clubs.server";
 import { sendMail } from "../integrations/email/mailer.server";
 import { SyncError } from "../queue/errors";
+import { COUNT_ORDERS_WHEN } from "./orders";
 import { fieldErrors } from "./validation";
 import { CRMS, getCommerce7Credentials, publicShopSettings, requireShop, setCommerce7Credentials } from "./shops.server";
 
@@ -19,10 +20,12 @@ export const settingsInput = z.object({
   c7AppId: z.string().trim().max(200).default(""),
   c7AppSecret: z.string().max(500).default(""),
   alertEmail: z.union([z.literal(""), z.email()]).default(""),
+  // When an order's spend starts to count toward renewals and upgrades (ADR 0019).
+  countOrdersWhen: z.enum(COUNT_ORDERS_WHEN).default("paid"),
 });
 
 export type SettingsInput = z.infer<typeof settingsInput>;
-const SETTINGS_LABELS = { crm: "Platform", c7Tenant: "Tenant", c7AppId: "App id", c7AppSecret: "App secret", alertEmail: "Alert email" };
+const SETTINGS_LABELS = { crm: "Platform", c7Tenant: "Tenant", c7AppId: "App id", c7AppSecret: "App secret", alertEmail: "Alert email", countOrdersWhen: "Count orders toward tiers" };
 export type FieldErrors = Partial<Record<keyof SettingsInput, string>>;
 
 export async function loadSettings(db: Db, shop: string) {
@@ -53,7 +56,7 @@ export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<
     await tx.shop.update({
       where: { domain: shop },
       // The time zone and currency are Shopify's (shop context), not settings.
-      data: { crm: input.crm, alertEmail: input.alertEmail || null },
+      data: { crm: input.crm, alertEmail: input.alertEmail || null, countOrdersWhen: input.countOrdersWhen },
     });
     if (input.c7Tenant && input.c7AppId && secret) {
       await setCommerce7Credentials(tx, shop, { tenant: input.c7Tenant, appId: input.c7AppId, appSecret: secret });

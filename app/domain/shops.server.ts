@@ -11,6 +11,7 @@ import { queueReinstallResync, stopShopItems } from "../queue/lifecycle.server";
 import { isTimeZone } from "./dates";
 import { isCurrency } from "./money";
 import { sql } from "../queue/sql.server";
+import { countOrdersWhen } from "./orders";
 
 export const CRMS = ["shopify", "commerce7"] as const;
 export const SHOP_CONTEXT_ACTION = "refresh_shop_context";
@@ -164,6 +165,7 @@ export function publicShopSettings(shop: {
   timezone: string;
   currency: string;
   alertEmail: string | null;
+  countOrdersWhen: string;
 }) {
   return {
     domain: shop.domain,
@@ -173,5 +175,6 @@ export function publicShopSettings(shop: {
     timezone: shop.timezone,
     currency: shop.currency,
     alertEmail: shop.alertEmail,
+    countOrdersWhen: countOrdersWhen(shop.countOrdersWhen),
   };
 }

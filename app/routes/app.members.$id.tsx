@@ -77,6 +77,8 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
       at: day(p.occurredAt),
       amount: formatMoney(p.amountCents, p.currency),
       refunded: p.refundedCents > 0 ? formatMoney(p.refundedCents, p.currency) : null,
+      // An order whose spend does not count (yet): unpaid, with Shopify's status (ADR 0019).
+      notCounted: p.countedAt ? null : `not counted: ${(p.financialStatus ?? "unpaid").replace(/_/g, " ")}`,
     })),
   };
 };
@@ -208,6 +210,7 @@ export default function Member() {
                     )}
                     , {p.amount}
                     {p.refunded ? ` (${p.refunded} refunded)` : ""}
+                    {p.notCounted ? ` (${p.notCounted})` : ""}
                   </Text>
                 ))}
               </BlockStack>

@@ -47,6 +47,7 @@ export default function Settings() {
   const [appId, setAppId] = useState(settings.c7AppId);
   const [secret, setSecret] = useState("");
   const [alertEmail, setAlertEmail] = useState(settings.alertEmail ?? "");
+  const [countWhen, setCountWhen] = useState<string>(settings.countOrdersWhen);
   const errors = result?.intent === "save" && !result.ok ? (result.errors ?? {}) : {};
   const clubs = result?.intent === "test" && result.ok ? (result.clubs ?? []) : [];
   // Polaris buttons carry no name/value, so the clicked button sets the intent.
@@ -85,6 +86,18 @@ export default function Settings() {
                   value={crm}
                   onChange={setCrm}
                   error={errors.crm}
+                />
+                <Select
+                  label="Count orders toward tiers"
+                  name="countOrdersWhen"
+                  options={[
+                    { label: "When paid (default)", value: "paid" },
+                    { label: "When created", value: "created" },
+                  ]}
+                  value={countWhen}
+                  onChange={setCountWhen}
+                  helpText="When an order's spend starts to count for renewals and upgrades. When paid: an order awaiting payment counts once Shopify marks it paid, and a voided one never does."
+                  error={errors.countOrdersWhen}
                 />
                 <FormLayout>
                   <Text as="h2" variant="headingMd">

@@ -49,7 +49,7 @@ async function member(opts: { spendCents?: number; spendDaysAgo?: number; expire
   const e = await app.prisma.enrollment.update({ where: { id: r.enrollmentId }, data: opts.expiresAt ? { expiresAt: opts.expiresAt } : {} });
   if (opts.spendCents) {
     await app.prisma.purchase.create({
-      data: { shop: SHOP, orderId: `gid://shopify/Order/prior-${n}`, customerId: e.customerId, amountCents: opts.spendCents, currency: "USD", occurredAt: new Date(Date.now() - (opts.spendDaysAgo ?? 60) * DAY) },
+      data: { shop: SHOP, orderId: `gid://shopify/Order/prior-${n}`, customerId: e.customerId, amountCents: opts.spendCents, currency: "USD", occurredAt: new Date(Date.now() - (opts.spendDaysAgo ?? 60) * DAY), countedAt: new Date() },
     });
   }
   return { enrollment: e, customerId: e.customerId, customerNumber: 7_000 + n };
@@ -67,6 +67,7 @@ async function deliverOrder(customerNumber: number, amount: string, at: Date) {
     cancelled_at: null,
     test: false,
     currency: "USD",
+    financial_status: "paid",
     email: `w${customerNumber - 7_000}@example.com`,
     current_subtotal_price_set: { shop_money: { amount, currency_code: "USD" } },
     customer: { id: customerNumber, admin_graphql_api_id: `gid://shopify/Customer/${customerNumber}`, email: `w${customerNumber - 7_000}@example.com`, first_name: "Ada", last_name: "Vine" },

@@ -82,6 +82,7 @@ describe("SQLite shared with other processes", () => {
       const raw = JSON.stringify({
         id: 50_000 + ++order,
         created_at: new Date().toISOString(),
+        financial_status: "paid",
         current_subtotal_price_set: { shop_money: { amount: "12.00", currency_code: "USD" } },
         customer: { id: 77, email: "busy@example.com" },
       });

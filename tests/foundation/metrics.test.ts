@@ -119,6 +119,7 @@ describe("GET /metrics", () => {
       cancelled_at: null,
       test: false,
       currency: "USD",
+      financial_status: "paid",
       email: "guest@example.com",
       current_subtotal_price_set: { shop_money: { amount: "10.00", currency_code: "USD" } },
       customer: null,

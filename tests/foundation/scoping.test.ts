@@ -15,7 +15,7 @@ async function seedShop(shop: string) {
   const queue = await prisma.crmSyncQueue.create({
     data: { shop, customerId: customer.id, enrollmentId: enrollment.id, actionType: "add_membership", stageId: tier.id, idempotencyKey: "k" },
   });
-  await prisma.purchase.create({ data: { shop, orderId: "1", customerId: customer.id, amountCents: 5, currency: "USD", occurredAt: new Date() } });
+  await prisma.purchase.create({ data: { shop, orderId: "1", customerId: customer.id, amountCents: 5, currency: "USD", occurredAt: new Date(), countedAt: new Date() } });
   return { tier, customer, enrollment, queue };
 }
 

@@ -65,6 +65,7 @@ async function deliverOrder(shop: string, customer: { gid: string; email: string
     created_at: new Date().toISOString(),
     cancelled_at: null,
     test: false,
+    financial_status: "paid",
     email: customer.email,
     current_subtotal_price_set: { shop_money: { amount, currency_code: "USD" } },
     customer: { id: numericId(customer.gid), admin_graphql_api_id: customer.gid, email: customer.email, first_name: "Ada", last_name: "Vine" },

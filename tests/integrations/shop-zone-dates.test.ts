@@ -55,6 +55,7 @@ describe("a Los Angeles shop's membership dates", () => {
       admin_graphql_api_id: "gid://shopify/Order/7000000001",
       created_at: "2027-01-31T23:30:00-08:00",
       test: false,
+      financial_status: "paid",
       email: "late@example.com",
       current_subtotal_price_set: { shop_money: { amount: "600.00", currency_code: "USD" } },
       customer: { id: String(numericId), admin_graphql_api_id: remote.id, email: "late@example.com" },
@@ -70,7 +71,7 @@ describe("a Los Angeles shop's membership dates", () => {
   it("spend counts from local midnight of the same date 12 months before", async () => {
     const customer = await app.prisma.customer.create({ data: { shop: SHOP, email: "window@example.com" } });
     const purchase = (orderId: string, occurredAt: string, amountCents: number) =>
-      app.prisma.purchase.create({ data: { shop: SHOP, orderId, customerId: customer.id, amountCents, currency: "USD", occurredAt: new Date(occurredAt) } });
+      app.prisma.purchase.create({ data: { shop: SHOP, orderId, customerId: customer.id, amountCents, currency: "USD", occurredAt: new Date(occurredAt), countedAt: new Date(occurredAt) } });
     await purchase("gid://shopify/Order/1", "2025-11-29T23:59:59-08:00", 1); // the day before the window
     await purchase("gid://shopify/Order/2", "2025-11-30T00:00:00-08:00", 10); // its first instant
     await purchase("gid://shopify/Order/3", "2026-06-01T12:00:00-07:00", 100);

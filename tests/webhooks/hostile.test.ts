@@ -19,6 +19,7 @@ const NEVER_INSTALLED = "never-installed.myshopify.com";
 type Action = (args: { request: Request; params: Record<string, string>; context: object }) => Promise<Response>;
 const routes: Record<string, () => Promise<{ action: unknown }>> = {
   "orders/create": () => import("~/routes/webhooks.orders.create"),
+  "orders/paid": () => import("~/routes/webhooks.orders.paid"),
   "orders/cancelled": () => import("~/routes/webhooks.orders.cancelled"),
   "refunds/create": () => import("~/routes/webhooks.refunds.create"),
   "app/uninstalled": () => import("~/routes/webhooks.app.uninstalled"),
@@ -34,6 +35,14 @@ const validBody: Record<string, (shop: string) => unknown> = {
   "orders/create": () => ({
     id: 991,
     created_at: new Date().toISOString(),
+    financial_status: "paid",
+    current_subtotal_price_set: { shop_money: { amount: "100.00", currency_code: "USD" } },
+    customer: { id: 5, email: "h@example.com" },
+  }),
+  "orders/paid": () => ({
+    id: 992,
+    created_at: new Date().toISOString(),
+    financial_status: "paid",
     current_subtotal_price_set: { shop_money: { amount: "100.00", currency_code: "USD" } },
     customer: { id: 5, email: "h@example.com" },
   }),

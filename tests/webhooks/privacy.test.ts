@@ -27,6 +27,7 @@ async function memberWithHistory(shop: string, email: string, shopifyId: number)
   const res = await send(ordersCreate, shop, "orders/create", {
     id: orderId,
     created_at: new Date().toISOString(),
+    financial_status: "paid",
     current_subtotal_price_set: { shop_money: { amount: "900.00", currency_code: "USD" } },
     customer: { id: shopifyId, email },
   });
