@@ -104,7 +104,7 @@ describe("paid spend under the member's lock", () => {
       const m = await member();
       const o = order(m.customer, "1300.00");
       const second = first === "orders/create" ? "orders/paid" : "orders/create";
-      const [a, b] = await forced(m.customerId, [() => deliver(first, o), () => deliver(second, o)]);
+      const [a, b] = (await forced(m.customerId, [() => deliver(first, o), () => deliver(second, o)])) as [Awaited<ReturnType<typeof deliver>>, Awaited<ReturnType<typeof deliver>>];
       const byTopic = { [first]: a, [second]: b } as Record<"orders/create" | "orders/paid", Awaited<ReturnType<typeof deliver>>>;
 
       expect([a, b].filter((x) => x.membership === "upgraded")).toHaveLength(1);

@@ -57,6 +57,7 @@ function order(customer: { id: string; email: string }, amount: string, currency
     admin_graphql_api_id: `gid://shopify/Order/${8_100_000 + n}`,
     created_at: createdAt,
     test: false,
+    financial_status: "paid",
     email: customer.email,
     current_subtotal_price_set: { shop_money: { amount, currency_code: currency }, presentment_money: { amount: "1.00", currency_code: "EUR" } },
     customer: { id: customer.id.split("/").pop()!, admin_graphql_api_id: customer.id, email: customer.email },
