@@ -41,6 +41,7 @@ describe("home", () => {
     await recordOrderWebhook(prisma, SHOP, {
       id: 1,
       created_at: new Date().toISOString(),
+      financial_status: "paid",
       current_subtotal_price_set: { shop_money: { amount: "1500.00", currency_code: "USD" } },
       customer: { id: 2, email: "m2@example.com" },
     });
