@@ -17,7 +17,7 @@
 //   holds the member's lock; nothing to do.
 // - A transaction that locks several members locks them in ascending id
 //   order (lockMembers), so two such transactions cannot deadlock either.
-import { dbProvider, type Tx } from "./db.server";
+import { dbProvider, type Db, type Tx } from "./db.server";
 
 /** The text the advisory lock is keyed on (hashed to 64 bits by PostgreSQL). */
 export function memberLockKey(shop: string, customerId: string): string {
@@ -37,4 +37,28 @@ export async function lockMember(tx: Tx, shop: string, customerId: string): Prom
 /** Locks several members of one shop, in a fixed order. */
 export async function lockMembers(tx: Tx, shop: string, customerIds: Iterable<string>): Promise<void> {
   for (const id of [...new Set(customerIds)].sort()) await lockMember(tx, shop, id);
+}
+
+// The shop's platform (Shop.crm) against a platform switch: every enqueue
+// reads the platform its item is for under this lock SHARED, and a switch
+// takes it EXCLUSIVE. So an item is queued either before the switch (its
+// transaction commits first, and the switch then sees its membership) or after
+// it (for the new platform), never for the old platform after the switch has
+// read the members. A switch takes no member lock after this one: enqueuers
+// hold a member's lock when they ask for it, so the order is always member,
+// then shop (no deadlock). SQLite serialises every write already.
+export const SHOP_PLATFORM_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+export const SHOP_PLATFORM_SHARED_LOCK_SQL = "SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))";
+export const shopPlatformLockKey = (shop: string) => `platform:${shop}`;
+
+/** Held until the end of `tx`: no item of the shop is queued meanwhile (the platform switch). */
+export async function lockShopPlatform(tx: Tx, shop: string): Promise<void> {
+  if (dbProvider !== "postgresql") return;
+  await tx.$executeRawUnsafe(SHOP_PLATFORM_LOCK_SQL, shopPlatformLockKey(shop));
+}
+
+/** Held until the end of `tx`: the shop's platform does not change meanwhile (every enqueue). */
+export async function lockShopPlatformShared(tx: Tx | Db, shop: string): Promise<void> {
+  if (dbProvider !== "postgresql") return;
+  await tx.$executeRawUnsafe(SHOP_PLATFORM_SHARED_LOCK_SQL, shopPlatformLockKey(shop));
 }

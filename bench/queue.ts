@@ -47,7 +47,7 @@ function appEnv(url: string) {
   });
 }
 
-async function insertItems(db: import("../app/db.server").Db, n: number, shopOf: (i: number) => string) {
+async function insertItems(db: import("../app/db.server").Db, n: number, shopOf: (i: number) => string, platform = "shopify") {
   const now = new Date();
   for (let i = 0; i < n; i += 1000) {
     await db.crmSyncQueue.createMany({
@@ -56,6 +56,7 @@ async function insertItems(db: import("../app/db.server").Db, n: number, shopOf:
         shop: shopOf(i + k),
         customerId: `c-${i + k}`,
         actionType: "add_membership",
+        platform,
         stageId: "t",
         idempotencyKey: `b-${i + k}`,
         nextRunAt: now,
@@ -175,7 +176,7 @@ async function measureSlow(url: string) {
   });
   const shops = Array.from({ length: SHOPS }, (_, i) => `slow-${i}.myshopify.com`);
   await db.shop.createMany({ data: shops.map((domain) => ({ domain, crm: "commerce7" })) });
-  await insertItems(db, N, (i) => shops[i % SHOPS]!);
+  await insertItems(db, N, (i) => shops[i % SHOPS]!, "commerce7");
   const worker = new Worker({ db, concurrency: CONCURRENCY, pollIntervalMs: 1000, leaseMs: 5000, backoff: { baseMs: 30_000, capMs: 3_600_000 }, paceRates: DEFAULT_PACE, pruneEveryMs: 0 });
   const t0 = performance.now();
   worker.start();

@@ -10,13 +10,9 @@
 //   detail that customers change; the platform id does not change).
 import type { Tx } from "../db.server";
 import { log } from "../log.server";
+import type { Platform } from "./platforms";
 
-export type Platform = "shopify" | "commerce7";
-
-/** The shop's platform as stored (Shop.crm); anything else is Shopify, the default. */
-export function asPlatform(value: string | null | undefined): Platform {
-  return value === "commerce7" ? "commerce7" : "shopify";
-}
+export { asPlatform, type Platform } from "./platforms";
 
 /** The `where`/`data` fragment for a customer's id on `platform`. */
 export function platformIdField(platform: Platform, id: string | null): { shopifyCustomerId: string | null } | { commerce7CustomerId: string | null } {

@@ -11,6 +11,9 @@ import { listClubs, type Club } from "../integrations/commerce7/clubs.server";
 import { sendMail } from "../integrations/email/mailer.server";
 import { SyncError } from "../queue/errors";
 import { COUNT_ORDERS_WHEN } from "./orders";
+import { wakeWorker } from "../queue/enqueue.server";
+import { asPlatform, type Platform } from "./platforms";
+import { switchPlatform, switchPreview, switchRefusal } from "./platform-switch.server";
 import { fieldErrors } from "./validation";
 import { CRMS, getCommerce7Credentials, publicShopSettings, requireShop, setCommerce7Credentials } from "./shops.server";
 
@@ -30,14 +33,24 @@ export type FieldErrors = Partial<Record<keyof SettingsInput, string>>;
 
 export async function loadSettings(db: Db, shop: string) {
   const row = await requireShop(db, shop);
+  // What switching to the other platform would do, shown before the merchant saves it.
+  const other = asPlatform(row.crm) === "shopify" ? "commerce7" : "shopify";
+  const preview = await switchPreview(db, shop, other);
   const creds = await getCommerce7Credentials(db, shop);
   const tiers = await db.tier.findMany({ where: { shop }, orderBy: [{ active: "desc" }, { rank: "asc" }], select: { id: true, name: true, c7ClubId: true, active: true } });
   // emailAlerts: whether this server can send alert emails at all (never the SMTP URL itself).
-  return { settings: { ...publicShopSettings(row), c7AppId: creds?.appId ?? "" }, tiers, emailAlerts: Boolean(env.SMTP_URL) };
+  return { settings: { ...publicShopSettings(row), c7AppId: creds?.appId ?? "" }, tiers, emailAlerts: Boolean(env.SMTP_URL), switchPreview: { ...preview, refusal: switchRefusal(preview) } };
 }
 
-/** Validates and saves; returns field errors and writes nothing when any field is wrong. */
-export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<{ ok: true } | { ok: false; errors: FieldErrors }> {
+export type SaveResult = { ok: true; switched?: { from: Platform; to: Platform; members: number } } | { ok: false; errors: FieldErrors };
+
+/**
+ * Validates and saves; returns field errors and writes nothing when any field
+ * is wrong. A new platform is a switch (platform-switch.server.ts): refused
+ * while a tier with members has nowhere to go, else made in the same
+ * transaction as the credentials it needs.
+ */
+export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<SaveResult> {
   const parsed = settingsInput.safeParse(raw);
   const errors: FieldErrors = {};
   if (!parsed.success) return { ok: false, errors: fieldErrors<keyof SettingsInput>(parsed.error, SETTINGS_LABELS) };
@@ -49,21 +62,36 @@ export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<
     if (!input.c7AppId) errors.c7AppId = "App id is required for Commerce7";
     if (!secret) errors.c7AppSecret = "App secret is required for Commerce7";
   }
+  const current = asPlatform((await db.shop.findUnique({ where: { domain: shop }, select: { crm: true } }))?.crm);
+  if (input.crm !== current) {
+    const refusal = switchRefusal(await switchPreview(db, shop, input.crm));
+    if (refusal) errors.crm = refusal;
+  }
   if (Object.keys(errors).length) return { ok: false, errors };
 
-  await db.$transaction(async (tx) => {
+  const switched = await db.$transaction(async (tx) => {
     await requireShop(tx, shop);
-    await tx.shop.update({
-      where: { domain: shop },
-      // The time zone and currency are Shopify's (shop context), not settings.
-      data: { crm: input.crm, alertEmail: input.alertEmail || null, countOrdersWhen: input.countOrdersWhen },
-    });
     if (input.c7Tenant && input.c7AppId && secret) {
       await setCommerce7Credentials(tx, shop, { tenant: input.c7Tenant, appId: input.c7AppId, appSecret: secret });
     }
+    // The time zone and currency are Shopify's (shop context), not settings; the platform is the switch's.
+    await tx.shop.update({ where: { domain: shop }, data: { alertEmail: input.alertEmail || null, countOrdersWhen: input.countOrdersWhen } });
+    if (input.crm === current) return undefined;
+    // Checked again in the transaction: a tier may have lost its club since the first look.
+    const refusal = switchRefusal(await switchPreview(tx, shop, input.crm));
+    if (refusal) throw new SwitchRefused(refusal);
+    const { from, members } = await switchPlatform(tx, shop, input.crm);
+    return { from, to: input.crm, members };
+  }).catch((error: unknown) => {
+    if (error instanceof SwitchRefused) return error;
+    throw error;
   });
-  return { ok: true };
+  if (switched instanceof SwitchRefused) return { ok: false, errors: { crm: switched.message } };
+  if (switched) wakeWorker();
+  return { ok: true, ...(switched ? { switched } : {}) };
 }
+
+class SwitchRefused extends Error {}
 
 export type ConnectionTest = { ok: true; clubs: Club[] } | { ok: false; message: string };
 

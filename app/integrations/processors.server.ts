@@ -1,6 +1,6 @@
 // Which code runs for which queue item: registered once at boot.
 // Every membership action converges the member to its current local state on
-// the shop's platform (see each platform's processors.server.ts).
+// the platform the item was queued for (see each platform's processors.server.ts).
 import { resyncMembers } from "../queue/lifecycle.server";
 import { registerProcessor } from "../queue/registry";
 import type { QueueAction } from "../queue/types";
@@ -8,7 +8,9 @@ import { convergeCommerce7Member } from "./commerce7/processors.server";
 import { sendDataExport, sendFailureAlert } from "./email/processors.server";
 import { convergeShopifyMember, ensureShopifyDiscount, refreshShopifyShopContext } from "./shopify/processors.server";
 
-const MEMBER_ACTIONS: QueueAction[] = ["add_membership", "upgrade_membership", "cancel_membership"];
+// leave_platform is a platform switch's removal from the old platform: the
+// same convergence, which holds nothing on a platform the shop has left.
+const MEMBER_ACTIONS: QueueAction[] = ["add_membership", "upgrade_membership", "cancel_membership", "leave_platform"];
 
 export function registerPlatformProcessors() {
   for (const action of MEMBER_ACTIONS) {

@@ -14,6 +14,8 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import prisma, { type Db, type Tx } from "../db.server";
+import { asPlatform } from "../domain/customers.server";
+import { lockShopPlatformShared } from "../member-lock.server";
 import { exec } from "./sql.server";
 import { refreshSyncState } from "./sync-state.server";
 import { ACTIONS } from "./types";
@@ -26,6 +28,8 @@ export const enqueueInput = z.object({
   actionType: z.enum(ACTIONS),
   stageId: z.string().min(1),
   oldStageId: z.string().min(1).nullish(),
+  /** The platform the item runs against; by default the shop's, read under the switch's lock. */
+  platform: z.enum(["shopify", "commerce7"]).optional(),
   /** Local customer id: items of one member run one at a time, in order. */
   customerId: z.string().min(1),
   idempotencyKey: z.string().min(1).max(200).optional(),
@@ -42,6 +46,10 @@ export function defaultIdempotencyKey(i: { actionType: string; enrollmentId?: st
 export async function queueCrmSync(raw: EnqueueInput, tx: Db | Tx = prisma): Promise<{ id: string; created: boolean }> {
   const input = enqueueInput.parse(raw);
   const key = input.idempotencyKey ?? defaultIdempotencyKey(input);
+  // Read (or kept) under the shop's platform lock, shared: a platform switch
+  // waits for this transaction, or this one for the switch (member-lock.server.ts).
+  await lockShopPlatformShared(tx, input.shop);
+  const platform = input.platform ?? asPlatform((await tx.shop.findUnique({ where: { domain: input.shop }, select: { crm: true } }))?.crm);
   const now = new Date();
   const latest = await tx.crmSyncQueue.findFirst({
     where: { shop: input.shop, customerId: input.customerId },
@@ -53,9 +61,9 @@ export async function queueCrmSync(raw: EnqueueInput, tx: Db | Tx = prisma): Pro
   const inserted = await exec(
     tx,
     // A claim candidate (ready) unless an earlier item of the member is still open.
-    `INSERT INTO "CrmSyncQueue" ("id","shop","enrollmentId","customerId","actionType","stageId","oldStageId",
+    `INSERT INTO "CrmSyncQueue" ("id","shop","enrollmentId","customerId","actionType","stageId","oldStageId","platform",
        "status","attempts","maxAttempts","throttleDeferrals","nextRunAt","fence","idempotencyKey","createdAt","updatedAt","ready")
-     VALUES ($1,$2,$3,$4,$5,$6,$7,'pending',0,$8,0,$9,0,$10,$11,$11,
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'pending',0,$9,0,$10,0,$11,$12,$12,
        NOT EXISTS (SELECT 1 FROM "CrmSyncQueue" o WHERE o.shop = $2 AND o."customerId" = $4 AND o.status IN ('pending', 'processing')))
      ON CONFLICT ("shop","idempotencyKey") DO NOTHING`,
     id,
@@ -65,6 +73,7 @@ export async function queueCrmSync(raw: EnqueueInput, tx: Db | Tx = prisma): Pro
     input.actionType,
     input.stageId,
     input.oldStageId ?? null,
+    platform,
     input.maxAttempts,
     input.runAt ?? now,
     key,

@@ -69,7 +69,7 @@ async function runOnce(db: Db, item: QueueItem, o: RunOptions): Promise<RunOutco
     ...extra,
   });
   const done = (outcome: RunOutcome, extra: Record<string, unknown> = {}) => {
-    observeAttempt(shop.crm, item.actionType, outcome, Date.now() - startedAt.getTime());
+    observeAttempt(item.platform, item.actionType, outcome, Date.now() - startedAt.getTime());
     queueLog(outcome === "failed" ? "warn" : "info", "attempt", {
       shop: item.shop,
       item: item.id,
@@ -82,9 +82,11 @@ async function runOnce(db: Db, item: QueueItem, o: RunOptions): Promise<RunOutco
     return outcome;
   };
 
-  const processor = getProcessor(shop.crm, item.actionType);
+  // The item's own platform, not the shop's current one: items queued before
+  // a platform switch still run against the platform they were queued for.
+  const processor = getProcessor(item.platform, item.actionType);
   if (!processor) {
-    const reason = `No ${shop.crm} processor for "${item.actionType}".`;
+    const reason = `No ${item.platform} processor for "${item.actionType}".`;
     const recorded = await recordFailure(db, item, info({ error: reason }));
     if (recorded === "failed") o.onPermanentFailure?.(item, reason);
     return done(recorded, { error: reason });

@@ -27,6 +27,7 @@ export function toItem(r: Raw): QueueItem {
     actionType: String(r.actionType),
     stageId: String(r.stageId),
     oldStageId: (r.oldStageId as string | null) ?? null,
+    platform: String(r.platform ?? "shopify"),
     status: String(r.status),
     attempts: num(r.attempts),
     maxAttempts: num(r.maxAttempts),

@@ -1,5 +1,5 @@
 // The queue's vocabulary, shared by the queue, the processors and the UI.
-export const ACTIONS = ["add_membership", "cancel_membership", "upgrade_membership", "ensure_discount", "send_alert", "send_data_export", "resync_members", "refresh_shop_context"] as const;
+export const ACTIONS = ["add_membership", "cancel_membership", "upgrade_membership", "leave_platform", "ensure_discount", "send_alert", "send_data_export", "resync_members", "refresh_shop_context"] as const;
 export type QueueAction = (typeof ACTIONS)[number];
 
 /** What merchants read for each action (queue screen, alert emails). */
@@ -7,6 +7,7 @@ export const ACTION_LABELS: Record<QueueAction, string> = {
   add_membership: "Add membership",
   upgrade_membership: "Change tier",
   cancel_membership: "Cancel membership",
+  leave_platform: "Remove from previous platform",
   ensure_discount: "Update member discount",
   send_alert: "Failure alert email",
   send_data_export: "Customer data request",
@@ -29,6 +30,8 @@ export type QueueItem = {
   actionType: string;
   stageId: string;
   oldStageId: string | null;
+  /** The platform the item was queued for, and runs against ("shopify" | "commerce7"). */
+  platform: string;
   status: string;
   attempts: number;
   maxAttempts: number;

@@ -275,8 +275,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
           i++;
           continue;
         }
-        const shop = await this.shopRow(h.item.shop);
-        const waitMs = await this.pacer.tryTake(h.item.shop, shop?.crm ?? "shopify");
+        // Paced per (shop, platform): the platform the item runs against.
+        const waitMs = await this.pacer.tryTake(h.item.shop, h.item.platform);
         if (waitMs > 0) {
           waiting.add(h.item.shop);
           soonest = Math.min(soonest, waitMs);

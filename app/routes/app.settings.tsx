@@ -5,6 +5,7 @@ import { TitleBar } from "@shopify/app-bridge-react";
 import { useRef, useState } from "react";
 import prisma from "~/db.server";
 import { loadSettings, saveClubMapping, saveSettings, sendTestEmail, testCommerce7Connection, type FieldErrors } from "~/domain/settings.server";
+import { PLATFORM_NAMES, type Platform } from "~/domain/platforms";
 import type { Club } from "~/integrations/commerce7/clubs.server";
 import { authenticate } from "~/shopify.server";
 
@@ -14,7 +15,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 };
 
 type ActionResult =
-  | { intent: "save"; ok: boolean; errors?: FieldErrors }
+  | { intent: "save"; ok: boolean; errors?: FieldErrors; switched?: { from: string; to: string; members: number } }
   | { intent: "test"; ok: boolean; message?: string; clubs?: Club[] }
   | { intent: "map"; ok: true }
   | { intent: "email"; ok: boolean; message: string };
@@ -34,11 +35,11 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<ActionRes
     return { intent, ok: true };
   }
   const result = await saveSettings(prisma, session.shop, fields);
-  return result.ok ? { intent: "save", ok: true } : { intent: "save", ok: false, errors: result.errors };
+  return result.ok ? { intent: "save", ok: true, switched: result.switched } : { intent: "save", ok: false, errors: result.errors };
 };
 
 export default function Settings() {
-  const { settings, tiers, emailAlerts } = useLoaderData<typeof loader>();
+  const { settings, tiers, emailAlerts, switchPreview } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state !== "idle";
@@ -65,7 +66,15 @@ export default function Settings() {
             <input ref={intentRef} type="hidden" name="intent" defaultValue="save" />
             <Card>
               <BlockStack gap="400">
-                {result?.intent === "save" && result.ok && <Banner tone="success">Settings saved.</Banner>}
+                {result?.intent === "save" && result.ok && (
+                  <Banner tone="success" title="Settings saved.">
+                    {result.switched && (
+                      <p data-testid="switch-result">
+                        {`Switched to ${PLATFORM_NAMES[result.switched.to as Platform]}: ${members(result.switched.members)} moving through the sync queue.`}
+                      </p>
+                    )}
+                  </Banner>
+                )}
                 {result?.intent === "test" && (
                   <Banner tone={result.ok ? "success" : "critical"} title={result.ok ? "Connected to Commerce7" : "Connection failed"}>
                     <p data-testid="connection-result">{result.ok ? `Found ${clubs.length} club(s).` : result.message}</p>
@@ -87,6 +96,7 @@ export default function Settings() {
                   onChange={setCrm}
                   error={errors.crm}
                 />
+                {crm !== settings.crm && <SwitchNotice preview={switchPreview} />}
                 <Select
                   label="Count orders toward tiers"
                   name="countOrdersWhen"
@@ -132,7 +142,7 @@ export default function Settings() {
                 </FormLayout>
                 <InlineStack gap="200">
                   <Button submit variant="primary" loading={busy} onClick={setIntent("save")}>
-                    Save
+                    {crm !== settings.crm ? `Save and switch to ${PLATFORM_NAMES[crm as Platform]}` : "Save"}
                   </Button>
                   <Button submit loading={busy} onClick={setIntent("test")}>
                     Test connection
@@ -183,6 +193,27 @@ export default function Settings() {
         )}
       </Layout>
     </Page>
+  );
+}
+
+const members = (n: number) => `${n} active member${n === 1 ? "" : "s"}`;
+
+/** What saving with the other platform chosen will do, before the merchant saves (platform-switch.server.ts). */
+function SwitchNotice({ preview }: { preview: ReturnType<typeof useLoaderData<typeof loader>>["switchPreview"] }) {
+  const [from, to] = [PLATFORM_NAMES[preview.from], PLATFORM_NAMES[preview.to]];
+  const leaves = preview.from === "shopify" ? "their Club Tiers tags and metafield are removed from Shopify" : "their club membership in Commerce7 is cancelled";
+  const joins = preview.to === "commerce7" ? "a club membership is added in Commerce7 (their tier's club)" : "they get their tier's tag, metafield and member discount on Shopify";
+  return (
+    <Banner tone={preview.refusal ? "critical" : "warning"} title={`Switching from ${from} to ${to}`}>
+      <BlockStack gap="200">
+        <p data-testid="switch-preview">
+          {preview.activeMembers === 0
+            ? `No active members: nothing moves.`
+            : `${members(preview.activeMembers)}: their benefits move. For each one, ${leaves}, and ${joins}. This goes through the sync queue, paced like every sync; the Sync queue page shows its progress.`}
+        </p>
+        {preview.refusal && <p>{preview.refusal}</p>}
+      </BlockStack>
+    </Banner>
   );
 }
 

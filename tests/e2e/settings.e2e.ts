@@ -1,4 +1,5 @@
-// Settings in the browser: Commerce7 "Test connection", succeeding and failing clearly.
+// Settings in the browser: Commerce7 "Test connection", succeeding and failing
+// clearly; choosing the other platform says what a switch will do, before saving.
 import { describe, expect, inject, it } from "vitest";
 import { app, newPage, screenshot, useBrowser } from "./support/browser";
 
@@ -59,6 +60,23 @@ describe("settings (Commerce7 shop)", () => {
     await frame.getByText("Settings saved.").waitFor();
     await frame.getByRole("button", { name: "Test connection" }).click();
     await expect.poll(() => frame.getByTestId("connection-result").textContent()).toBe("Found 3 club(s).");
+    await page.close();
+  });
+});
+
+describe("settings (Shopify shop)", () => {
+  it("choosing Commerce7 says what the switch will do before anything is saved; choosing Shopify again takes it back", async () => {
+    const page = await newPage(browser());
+    await page.goto(`${sandbox.frameOrigin}/admin/${sandbox.shops.shopify}/settings`);
+    const frame = app(page);
+    await frame.getByLabel("Membership platform (CRM)").selectOption("commerce7");
+    await frame.getByText("Switching from Shopify to Commerce7").waitFor();
+    expect(await frame.getByTestId("switch-preview").textContent()).toMatch(/^(No active members: nothing moves\.|\d+ active members?: their benefits move\. For each one, their Club Tiers tags and metafield are removed from Shopify, and a club membership is added in Commerce7)/);
+    expect(await frame.getByRole("button", { name: "Save and switch to Commerce7" }).count()).toBe(1);
+    await screenshot(page, "settings-switch-preview");
+    await frame.getByLabel("Membership platform (CRM)").selectOption("shopify");
+    await expect.poll(() => frame.getByTestId("switch-preview").count()).toBe(0);
+    expect(await frame.getByRole("button", { name: "Save", exact: true }).count()).toBe(1);
     await page.close();
   });
 });

@@ -1,7 +1,9 @@
-// The migration that splits Customer.platformId into one id per platform
-// (20261202100000_platform_customer_ids), on real databases of both providers:
-// a database is built from the migrations before it, given rows the old way,
-// then migrated, and each id must sit in its platform's column.
+// The migrations that split Customer.platformId into one id per platform
+// (20261202100000_platform_customer_ids) and give every queue item its
+// platform (20261202110000_queue_item_platform), on real databases of both
+// providers: a database is built from the migrations before them, given rows
+// the old way, then migrated; each id must sit in its platform's column, and
+// each item carry its shop's platform.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
@@ -10,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { ROOT, baseProvider, baseUrl, newSqliteFile, pgAdmin, runPrefix, uniqueName, withDatabase, type Provider } from "../support/databases";
 
 const MIGRATION = "20261202100000_platform_customer_ids";
+const ITEM_PLATFORM = "20261202110000_queue_item_platform";
 
 /** Runs SQL scripts (several statements each) against a scratch database of `provider`. */
 async function scratch(provider: Provider): Promise<{ run: (sql: string) => Promise<void>; rows: (sql: string) => Promise<Record<string, unknown>[]>; close: () => Promise<void> }> {
@@ -53,9 +56,11 @@ describe("one customer id per platform: the migration", () => {
             ('d', 'wine.myshopify.com', 'gid://shopify/Customer/4', 'd@example.com', ${now}),
             ('e', 'gone.myshopify.com', 'gid://shopify/Customer/5', 'e@example.com', ${now});
           INSERT INTO "CrmSyncQueue" ("id", "shop", "customerId", "actionType", "stageId", "customerCrmId", "idempotencyKey", "updatedAt")
-            VALUES ('q', 'wine.myshopify.com', 'c', 'add_membership', 't', 'c7-uuid-1', 'k', ${now});
+            VALUES ('q', 'wine.myshopify.com', 'c', 'add_membership', 't', 'c7-uuid-1', 'k', ${now}),
+                   ('r', 'shopify.myshopify.com', 'a', 'add_membership', 't', '', 'k', ${now});
         `);
         await db.run(sqlOf(provider, MIGRATION));
+        await db.run(sqlOf(provider, ITEM_PLATFORM));
         const rows = await db.rows(`SELECT "id", "shopifyCustomerId", "commerce7CustomerId", "email" FROM "Customer" ORDER BY "id"`);
         expect(rows).toEqual([
           { id: "a", shopifyCustomerId: "gid://shopify/Customer/1", commerce7CustomerId: null, email: "a@example.com" },
@@ -66,9 +71,12 @@ describe("one customer id per platform: the migration", () => {
           // No Shop row: Shopify, the default platform.
           { id: "e", shopifyCustomerId: "gid://shopify/Customer/5", commerce7CustomerId: null, email: "e@example.com" },
         ]);
-        // The queue item survives, without the copy of the id that nothing read.
-        const items = await db.rows(`SELECT * FROM "CrmSyncQueue"`);
-        expect(items.map((i) => [i.id, i.customerId])).toEqual([["q", "c"]]);
+        // The queue items survive, without the copy of the id that nothing read, each for its shop's platform.
+        const items = await db.rows(`SELECT * FROM "CrmSyncQueue" ORDER BY "id"`);
+        expect(items.map((i) => [i.id, i.customerId, i.platform])).toEqual([
+          ["q", "c", "commerce7"],
+          ["r", "a", "shopify"],
+        ]);
         expect(Object.keys(items[0]!)).not.toContain("customerCrmId");
       } finally {
         await db.close();

@@ -42,6 +42,8 @@ describe("alerts coalesce", () => {
         shop: SHOP,
         customerId: `c-${i}`,
         actionType: "add_membership",
+        // Queued for the shop's platform, as enqueue records it.
+        platform: "commerce7",
         stageId: "t",
         idempotencyKey: `mass-${i}`,
         nextRunAt: new Date(now),

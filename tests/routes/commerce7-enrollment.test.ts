@@ -156,7 +156,7 @@ describe("a new customer enrolled on Commerce7", () => {
 
     // Converging again (a retry, a late duplicate) adds nothing remotely.
     await app.prisma.crmSyncQueue.create({
-      data: { shop: C7_SHOP, customerId: local.customerId, enrollmentId: local.id, actionType: "add_membership", stageId: local.tierId, idempotencyKey: "again" },
+      data: { shop: C7_SHOP, customerId: local.customerId, enrollmentId: local.id, actionType: "add_membership", platform: "commerce7", stageId: local.tierId, idempotencyKey: "again" },
     });
     await drainQueue(app.prisma, app.Worker);
     expect([...c7.tenant(TENANT.tenantId).addresses.values()].filter((a) => a.customerId === customers[0]!.id)).toHaveLength(1);

@@ -2,7 +2,11 @@
 // platform to the member's CURRENT local state, read at run time: add, upgrade
 // and cancel share one convergence, so a late retry of an old item cannot undo
 // a newer change, and running any of them twice changes nothing remotely.
+// A member holds a club membership on the shop's CURRENT platform only (read
+// here too): once the shop has switched away from Commerce7, converging
+// cancels ours (leave_platform, or any older item that runs after the switch).
 import type { Db } from "../../db.server";
+import { asPlatform } from "../../domain/customers.server";
 import { getCommerce7Credentials } from "../../domain/shops.server";
 import { SyncError } from "../../queue/errors";
 import { Commerce7Client, type Commerce7Options } from "./client.server";
@@ -41,11 +45,13 @@ export async function convergeCommerce7Member(input: Commerce7ProcessorInput) {
     ).platformId;
   }
 
-  const [active, tiers, addresses] = await Promise.all([
+  const [enrolled, tiers, addresses, platformNow] = await Promise.all([
     db.enrollment.findFirst({ where: { shop: shop.domain, customerId: customer.id, status: "active" }, include: { tier: true } }),
     db.tier.findMany({ where: { shop: shop.domain }, select: { c7ClubId: true } }),
     db.customerAddress.findMany({ where: { shop: shop.domain, customerId: customer.id } }),
+    db.shop.findUnique({ where: { domain: shop.domain }, select: { crm: true } }),
   ]);
+  const active = asPlatform(platformNow?.crm) === "commerce7" ? enrolled : null;
   if (active && !active.tier.c7ClubId) {
     throw new SyncError("permanent", `The tier "${active.tier.name}" has no Commerce7 club: choose its club on the tier's page, then press Retry.`, {
       platform: "commerce7",

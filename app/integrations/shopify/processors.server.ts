@@ -1,8 +1,12 @@
 // Queue processors for Shopify shops. Each converges Shopify to the member's
 // CURRENT local state (read here, at run time), never to the state the queue
 // item was created with: add, upgrade and cancel all run the same convergence,
-// so a late retry of an old item cannot undo a newer change.
+// so a late retry of an old item cannot undo a newer change. A member holds
+// benefits on the shop's CURRENT platform only (read here too): once the shop
+// has switched away from Shopify, converging removes them (leave_platform, or
+// any older item that runs after the switch).
 import type { Db } from "../../db.server";
+import { asPlatform } from "../../domain/customers.server";
 import { localDate } from "../../domain/dates";
 import { SyncError } from "../../queue/errors";
 import { ensureDiscount, type TiersConfig } from "./discounts.server";
@@ -43,10 +47,12 @@ export async function convergeShopifyMember(input: ShopifyProcessorInput): Promi
     ).platformId;
   }
 
-  const [active, tiers] = await Promise.all([
+  const [enrolled, tiers, platformNow] = await Promise.all([
     db.enrollment.findFirst({ where: { shop: shop.domain, customerId: customer.id, status: "active" }, include: { tier: true } }),
     db.tier.findMany({ where: { shop: shop.domain }, select: { handle: true } }),
+    db.shop.findUnique({ where: { domain: shop.domain }, select: { crm: true } }),
   ]);
+  const active = asPlatform(platformNow?.crm) === "shopify" ? enrolled : null;
   const desired = active
     ? {
         tier: active.tier.handle,
