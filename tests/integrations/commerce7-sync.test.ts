@@ -144,6 +144,15 @@ describe("Commerce7 errors, classified for the queue", () => {
     expect(await kindOf(null)).toBe("ok");
   });
 
+  it("a dropped connection reads as words a merchant can act on, the low-level code kept in brackets", async () => {
+    fake.faults.add({ mode: "down" });
+    try {
+      await expect(client().request("GET", "/club", (await import("zod")).z.unknown())).rejects.toThrow(/^Commerce7 GET \/club: Commerce7 dropped the connection before answering \((UND_ERR_SOCKET|ECONNRESET)\)$/);
+    } finally {
+      fake.faults.clear();
+    }
+  });
+
   it("400/404/422 are permanent with Commerce7's message", async () => {
     const c = client();
     const z = (await import("zod")).z;

@@ -165,6 +165,12 @@ describe("Shopify errors, classified for the queue", () => {
     expect(await classify(() => {})).toBe("ok");
   });
 
+  it("a dropped connection reads as words a merchant can act on, the low-level code kept in brackets", async () => {
+    fake.faults.add({ mode: "down" });
+    await expect(admin().request(SHOP_QUERY)).rejects.toThrow(/^Shopify ClubShop: Shopify dropped the connection before answering \((UND_ERR_SOCKET|ECONNRESET)\)$/);
+    fake.faults.clear();
+  });
+
   it("keeps the error text", async () => {
     fake.faults.add({ mode: "401" });
     await expect(admin().request(SHOP_QUERY)).rejects.toThrow(/rejected the app's access token \(HTTP 401\)/);

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { env } from "../../env.server";
 import { SyncError, parseRetryAfter } from "../../queue/errors";
+import { networkProblem } from "../network-errors";
 
 export type Commerce7Credentials = { tenant: string; appId: string; appSecret: string };
 
@@ -67,8 +68,7 @@ export class Commerce7Client {
       text = await response.text();
     } catch (error) {
       if (timeout.aborted) throw new Commerce7Error("retryable", `${what}: no answer within ${this.timeoutMs} ms`, { platform: "commerce7", cause: error });
-      const code = (error as { cause?: { code?: string } })?.cause?.code;
-      throw new Commerce7Error("retryable", `${what}: ${code ?? (error instanceof Error ? error.message : String(error))}`, {
+      throw new Commerce7Error("retryable", `${what}: Commerce7 ${networkProblem(error)}`, {
         platform: "commerce7",
         cause: error,
       });

@@ -23,6 +23,7 @@ import type { AdminData, AdminDocument, AdminVariables } from "./admin-operation
 import { ADMIN_API_VERSION } from "./api-version";
 import { RECONNECT } from "./oauth.server";
 import { throttleBook, type ThrottleBook, type ThrottleStatus } from "./throttle";
+import { networkProblem } from "../network-errors";
 
 export type AdminOptions = {
   /** Overrides SHOPIFY_ADMIN_ORIGIN (tests). */
@@ -188,9 +189,7 @@ export class ShopifyAdmin {
     if (timeout.aborted) return new SyncError("retryable", `Shopify ${name}: no answer within ${this.timeoutMs} ms`, opts);
     if (error instanceof Error && error.name === "AbortError") return new SyncError("retryable", `Shopify ${name}: aborted`, opts);
     if (error instanceof SyntaxError) return new SyncError("retryable", `Shopify ${name}: malformed response`, opts);
-    const code = (error as { cause?: { code?: string } })?.cause?.code;
-    const message = error instanceof Error ? error.message : String(error);
-    return new SyncError("retryable", `Shopify ${name}: ${code ?? message}`, opts);
+    return new SyncError("retryable", `Shopify ${name}: Shopify ${networkProblem(error)}`, opts);
   }
 }
 

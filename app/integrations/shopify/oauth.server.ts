@@ -22,6 +22,7 @@ import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { env } from "../../env.server";
 import { SyncError } from "../../queue/errors";
 import { ADMIN_API_VERSION } from "./api-version";
+import { networkProblem } from "../network-errors";
 
 const SHOP_ADMIN_URL = /^https:\/\/([a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com)(\/admin\/.*)$/;
 
@@ -76,8 +77,7 @@ function classify(action: string, shop: string, error: unknown): SyncError {
     }
     return new SyncError("retryable", `Shopify could not ${action} the app's access (HTTP ${status}).`, { ...opts, httpStatus: status });
   }
-  const code = (error as { cause?: { code?: string } })?.cause?.code;
-  return new SyncError("retryable", `Shopify could not ${action} the app's access: ${code ?? (error instanceof Error ? error.message : String(error))}.`, opts);
+  return new SyncError("retryable", `Shopify could not ${action} the app's access: Shopify ${networkProblem(error)}.`, opts);
 }
 
 /** One refresh_token grant. The returned session carries the new token pair. */
