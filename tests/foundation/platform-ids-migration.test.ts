@@ -4,46 +4,16 @@
 // providers: a database is built from the migrations before them, given rows
 // the old way, then migrated; each id must sit in its platform's column, and
 // each item carry its shop's platform.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { createClient } from "@libsql/client";
-import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { ROOT, baseProvider, baseUrl, newSqliteFile, pgAdmin, runPrefix, uniqueName, withDatabase, type Provider } from "../support/databases";
+import { migrationProviders as providers, migrationsOf, scratch, sqlOf } from "../support/migration-scratch";
 
 const MIGRATION = "20261202100000_platform_customer_ids";
 const ITEM_PLATFORM = "20261202110000_queue_item_platform";
 
-/** Runs SQL scripts (several statements each) against a scratch database of `provider`. */
-async function scratch(provider: Provider): Promise<{ run: (sql: string) => Promise<void>; rows: (sql: string) => Promise<Record<string, unknown>[]>; close: () => Promise<void> }> {
-  if (provider === "sqlite") {
-    const client = createClient({ url: `file:${newSqliteFile("split_ids_")}` });
-    return {
-      run: async (sql) => void (await client.executeMultiple(sql)),
-      rows: async (sql) => (await client.execute(sql)).rows.map((r) => ({ ...r })),
-      close: async () => client.close(),
-    };
-  }
-  const name = uniqueName(`${runPrefix()}split_ids_`);
-  await pgAdmin(baseUrl(), (c) => c.query(`CREATE DATABASE "${name}"`));
-  const client = new pg.Client({ connectionString: withDatabase(baseUrl(), name) });
-  await client.connect();
-  return {
-    run: async (sql) => void (await client.query(sql)),
-    rows: async (sql) => (await client.query(sql)).rows,
-    close: () => client.end(),
-  };
-}
-
-const migrationsOf = (provider: Provider) => readdirSync(join(ROOT, "prisma", provider, "migrations")).filter((m) => /^\d{14}_/.test(m)).sort();
-const sqlOf = (provider: Provider, m: string) => readFileSync(join(ROOT, "prisma", provider, "migrations", m, "migration.sql"), "utf8");
-
-const providers: Provider[] = baseProvider() === "postgresql" ? ["sqlite", "postgresql"] : ["sqlite"];
-
 describe("one customer id per platform: the migration", () => {
   for (const provider of providers) {
     it(`${provider}: moves each stored id to its platform's column by the shop's platform, and a Shopify GID to Shopify's on any shop`, async () => {
-      const db = await scratch(provider);
+      const db = await scratch(provider, "split_ids_");
       try {
         for (const m of migrationsOf(provider).filter((m) => m < MIGRATION)) await db.run(sqlOf(provider, m));
         const now = provider === "sqlite" ? "CURRENT_TIMESTAMP" : "now()";
