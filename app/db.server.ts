@@ -11,6 +11,8 @@
 // The client is kept on globalThis so Vite's module reloads in development reuse
 // one connection pool instead of opening a new one per edit.
 import { PrismaPg } from "@prisma/adapter-pg";
+import { createHash } from "node:crypto";
+import pg from "pg";
 import { PrismaClient as PostgresClient } from "#prisma/postgresql";
 import { PrismaClient as SqliteClient } from "#prisma/sqlite";
 import { providerFor } from "../prisma/provider.mjs";
@@ -58,6 +60,57 @@ function counting<F extends AdapterFactory>(factory: F, onQuery: () => void): F 
   return factory;
 }
 
+/** One statement straight to the driver: PostgreSQL placeholders ($1…), rows as the driver returns them. */
+export type DriverSql = {
+  query: (text: string, params: readonly unknown[]) => Promise<Record<string, unknown>[]>;
+  execute: (text: string, params: readonly unknown[]) => Promise<number>;
+};
+
+const drivers = new WeakMap<object, DriverSql>();
+
+// Prisma keeps DateTime in `timestamp(3)` (no zone) as UTC. node-postgres
+// would read such a value, and write a Date, in the process's local zone, so
+// dates cross this path as UTC text both ways.
+const TIMESTAMP_OID = 1114;
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === TIMESTAMP_OID ? (v: string) => new Date(`${v.replace(" ", "T")}Z`) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+};
+const param = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
+
+// Each statement is prepared once per connection under a name derived from its
+// text: the queue's statements are few and repeated, and planning one (the
+// claim's) costs about as much as running it.
+const names = new Map<string, string>();
+const MAX_PREPARED = 500; // a bound, should texts ever vary without one: beyond it, statements run unnamed
+const nameOf = (text: string): string | undefined => {
+  let name = names.get(text);
+  if (!name && names.size < MAX_PREPARED) names.set(text, (name = `ct_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`));
+  return name;
+};
+
+function driverSql(pool: pg.Pool, onQuery?: () => void): DriverSql {
+  const run = async (text: string, params: readonly unknown[]) => {
+    onQuery?.();
+    return pool.query({ name: nameOf(text), text, values: params.map(param), types });
+  };
+  return {
+    query: async (text, params) => (await run(text, params)).rows,
+    execute: async (text, params) => (await run(text, params)).rowCount ?? 0,
+  };
+}
+
+/**
+ * The driver under a PostgreSQL client, for the queue's hot statements, or
+ * null (SQLite, or a transaction's client, whose statements must stay in its
+ * transaction). Prisma's JS query compiler costs several times the driver's
+ * own work per statement (bench/queue.ts; docs/decisions/0005-sync-queue.md),
+ * and a statement the queue runs for every few items pays it every time.
+ */
+export function driverOf(db: object): DriverSql | null {
+  return drivers.get(db) ?? null;
+}
+
 // errorFormat "minimal": an error's message is Prisma's own sentence. The
 // default frames the call site, and with the JS query compiler that frame is a
 // page of minified runtime source, which then filled log lines and the queue's
@@ -65,8 +118,22 @@ function counting<F extends AdapterFactory>(factory: F, onQuery: () => void): F 
 export function createPrismaClient(url: string = env.DATABASE_URL, opts: { poolSize?: number; onQuery?: () => void } = {}): Db {
   const wrap = <F,>(f: F): F => (opts.onQuery ? (counting(f as unknown as AdapterFactory, opts.onQuery) as unknown as F) : f);
   if (providerFor(url) === "postgresql") {
-    const adapter = wrap(new PrismaPg({ connectionString: url, max: opts.poolSize ?? 10 }));
-    return new PostgresClient({ adapter, errorFormat: "minimal" }) as unknown as Db;
+    // Our pool, lent to Prisma's adapter, so the queue's hot statements can use
+    // it directly (driverSql below). One pool: the same connection limit.
+    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+    // An idle connection dropped by the server (a restart) must not crash the
+    // process; the next query opens a new one and reports its own error.
+    pool.on("error", () => {});
+    const adapter = wrap(new PrismaPg(pool));
+    const client = new PostgresClient({ adapter, errorFormat: "minimal" }) as unknown as Db;
+    const disconnect = client.$disconnect.bind(client);
+    // Prisma never ends a pool it was lent.
+    client.$disconnect = async () => {
+      await disconnect();
+      if (!pool.ended) await pool.end();
+    };
+    drivers.set(client, driverSql(pool, opts.onQuery));
+    return client;
   }
   return new SqliteClient({ adapter: wrap(sqliteAdapter(url)), errorFormat: "minimal" });
 }

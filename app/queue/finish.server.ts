@@ -9,7 +9,7 @@ import { raiseAlerts } from "./alerts.server";
 import { promoteNext } from "./claim.server";
 import { UNINSTALLED_REASON, shopUninstalled } from "./lifecycle.server";
 import { queueLog } from "./log.server";
-import { sql } from "./sql.server";
+import { queryRows, sql } from "./sql.server";
 import { refreshSyncState } from "./sync-state.server";
 import type { ProcessorResult } from "./registry";
 import type { AttemptOutcome, QueueItem } from "./types";
@@ -55,6 +55,11 @@ export type Success = {
  */
 export async function recordSuccesses(db: Db, entries: Success[], opts: { sideWrites?: boolean; note?: string } = {}): Promise<boolean[]> {
   if (entries.length === 0) return [];
+  const sideWrites = opts.sideWrites !== false && entries.some(({ out }) => hasSideWrites(out));
+  if (dbProvider === "postgresql" && !sideWrites) {
+    const done = await completeInOneStatement(db, entries, opts.note);
+    return entries.map(({ item }) => done.has(item.id));
+  }
   return db.$transaction(async (tx) => {
     const now = new Date();
     // One fenced UPDATE for the whole group: a row changes only if this worker
@@ -111,6 +116,78 @@ export async function recordSuccesses(db: Db, entries: Success[], opts: { sideWr
     }
     return held;
   });
+}
+
+/** A processor's answer that writes beyond the queue: remote ids kept on the enrollment or the customer. */
+function hasSideWrites(out: ProcessorResult): boolean {
+  return Boolean((out.enrollment && "platformMembershipId" in out.enrollment) || out.customer?.shopifyCustomerId || out.customer?.commerce7CustomerId);
+}
+
+/**
+ * PostgreSQL, successes without side writes (the common case): the same
+ * writes as the transaction in recordSuccesses — fenced completion, attempt
+ * rows, the members' next items made candidates, the enrollments' sync
+ * states — as ONE statement, so one round trip and no transaction to open
+ * and commit. A statement is atomic, so nothing of it is recorded unless all
+ * of it is. Its sub-statements all read the snapshot from before the
+ * completion, so the promotion treats the items completed here as no longer
+ * open, and the sync state of an enrollment whose latest item is one of them
+ * is "synced" (the mapping of sync-state.server.ts).
+ */
+async function completeInOneStatement(db: Db | Tx, entries: Success[], note?: string): Promise<Set<string>> {
+  const now = new Date();
+  const width = 5;
+  const values = entries
+    .map((_, i) => `(${Array.from({ length: width }, (_, k) => `$${i * width + k + 3}`).join(", ")})`)
+    .join(", ");
+  const params = entries.flatMap(({ item, out, info }) => [
+    item.id,
+    item.fence,
+    out.result ? JSON.stringify(out.result) : null,
+    info.startedAt,
+    Math.max(0, Math.round(info.durationMs)),
+  ]);
+  const rows = await queryRows<{ id: string }>(
+    db,
+    `WITH v(id, fence, result, started, duration) AS (VALUES ${values}),
+     done AS (
+       UPDATE "CrmSyncQueue" q SET status = 'completed', "completedAt" = $1, attempts = q.attempts + 1, result = v.result,
+         "lastError" = NULL, "lockedBy" = NULL, "leaseUntil" = NULL, "updatedAt" = $1
+       FROM v WHERE q.id = v.id AND q.fence = CAST(v.fence AS INTEGER) AND q.status = 'processing'
+       RETURNING q.id, q.shop, q."customerId", q."enrollmentId", q.attempts, v.started, v.duration
+     ),
+     attempts AS (
+       INSERT INTO "SyncAttempt" (id, shop, "queueId", attempt, "startedAt", "durationMs", outcome, "workerId", error)
+       SELECT gen_random_uuid()::text, d.shop, d.id, d.attempts, CAST(d.started AS TIMESTAMP(3)), CAST(d.duration AS INTEGER), 'success', $2, CAST($${params.length + 3} AS TEXT)
+       FROM done d
+     ),
+     promoted AS (
+       UPDATE "CrmSyncQueue" SET ready = TRUE WHERE id IN (
+         SELECT n.id FROM "CrmSyncQueue" n
+         JOIN (SELECT DISTINCT shop, "customerId" FROM done) g ON g.shop = n.shop AND g."customerId" = n."customerId"
+         WHERE n.status = 'pending' AND n.ready = FALSE AND NOT EXISTS (
+           SELECT 1 FROM "CrmSyncQueue" p
+           WHERE p.shop = n.shop AND p."customerId" = n."customerId" AND p.status IN ('pending', 'processing')
+             AND p.id NOT IN (SELECT id FROM done)
+             AND (p."createdAt" < n."createdAt" OR (p."createdAt" = n."createdAt" AND p.id < n.id))))
+     ),
+     states AS (
+       UPDATE "Enrollment" e SET "syncState" = COALESCE((
+         SELECT CASE WHEN q.id IN (SELECT id FROM done) THEN 'synced'
+                     WHEN q.status = 'completed' THEN 'synced' WHEN q.status = 'failed' THEN 'failed'
+                     WHEN q.status = 'cancelled' THEN 'discarded' ELSE 'pending' END
+         FROM "CrmSyncQueue" q
+         WHERE q.shop = e.shop AND q."enrollmentId" = e.id
+         ORDER BY q."createdAt" DESC, q.id DESC LIMIT 1), e."syncState")
+       WHERE (e.shop, e.id) IN (SELECT shop, "enrollmentId" FROM done WHERE "enrollmentId" IS NOT NULL)
+     )
+     SELECT id FROM done`,
+    now,
+    entries[0]!.info.workerId,
+    ...params,
+    note ? note.slice(0, 2000) : null,
+  );
+  return new Set(rows.map((r) => String(r.id)));
 }
 
 /** A rule of the data refused the write (unique, foreign key, null, too long): trying again cannot help. */

@@ -4,8 +4,13 @@
 // become ?1..?n (SQLite's numbered parameters), so one text serves both.
 // Dates are bound as Date and come back as Date (PostgreSQL) or ISO text
 // (SQLite, which is how Prisma stores them there); `toItem` normalises rows.
+//
+// On PostgreSQL a statement run on the client itself (not inside a Prisma
+// transaction) goes straight to the driver (db.server.ts, driverOf): the
+// queue's hot statements are raw SQL already, and Prisma would add several
+// times the driver's own cost to each.
 import type { Db, Tx } from "../db.server";
-import { dbProvider } from "../db.server";
+import { dbProvider, driverOf } from "../db.server";
 import type { QueueItem } from "./types";
 
 export function sql(text: string): string {
@@ -42,11 +47,18 @@ export function toItem(r: Raw): QueueItem {
   };
 }
 
+export async function queryRows<T = Raw>(db: Db | Tx, text: string, ...params: unknown[]): Promise<T[]> {
+  const driver = driverOf(db);
+  if (driver) return (await driver.query(text, params)) as T[];
+  return db.$queryRawUnsafe<T[]>(sql(text), ...params);
+}
+
 export async function queryItems(db: Db | Tx, text: string, ...params: unknown[]): Promise<QueueItem[]> {
-  const rows = await db.$queryRawUnsafe<Raw[]>(sql(text), ...params);
-  return rows.map(toItem);
+  return (await queryRows<Raw>(db, text, ...params)).map(toItem);
 }
 
 export async function exec(db: Db | Tx, text: string, ...params: unknown[]): Promise<number> {
+  const driver = driverOf(db);
+  if (driver) return driver.execute(text, params);
   return db.$executeRawUnsafe(sql(text), ...params);
 }
