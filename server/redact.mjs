@@ -3,7 +3,9 @@
 // reach a log: whoever reads the log could replay them. So a line carries the
 // path and the NAMES of the query parameters only, never a value (the
 // values also hold customers' emails and names); headers
-// (Authorization among them) are never logged at all.
+// (Authorization among them) are never logged at all. One path carries a
+// secret itself: a Commerce7 order webhook's key (/webhooks/commerce7/<key>,
+// ADR 0021), logged as `/webhooks/commerce7/:key`.
 
 /**
  * `/app/members?id_token=eyJ…&shop=x` → `{ path: "/app/members", query: ["id_token", "shop"] }`.
@@ -12,7 +14,8 @@
  */
 export function describeRequestUrl(url) {
   const parsed = new URL(url, "http://x.invalid");
-  return { path: parsed.pathname, query: [...new Set(parsed.searchParams.keys())] };
+  const path = parsed.pathname.startsWith("/webhooks/commerce7/") ? "/webhooks/commerce7/:key" : parsed.pathname;
+  return { path, query: [...new Set(parsed.searchParams.keys())] };
 }
 
 /**

@@ -25,9 +25,10 @@ import { isUniqueViolation, type Db, type Tx } from "../db.server";
 import { lockMember } from "../member-lock.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { moveMember, recordedSpendCents } from "./enrollments.server";
-import { refreshContact, searchTextOf } from "./customers.server";
+import { platformIdField, platformIdOf, refreshContact, searchTextOf } from "./customers.server";
 import { cents, decimalToMinor } from "./money";
 import { shopContext, shopTimeZone } from "./shops.server";
+import type { Platform } from "./platforms";
 import { countOrdersWhen, countsAtCreation, orderCounts, orderEffects, ruleTier } from "./orders";
 
 export const ORDERS_CREATE = "orders/create";
@@ -119,12 +120,60 @@ export async function recordOrder(db: Db, shop: string, order: OrderPayload, top
   if (!order.customer) return { status: "ignored", reason: "guest" };
   if (order.test) return { status: "ignored", reason: "test" };
   if (order.cancelled_at) return { status: "ignored", reason: "cancelled" };
-  const email = (order.customer.email || order.email || "").trim().toLowerCase();
-  const customerGid = order.customer.admin_graphql_api_id ?? `gid://shopify/Customer/${order.customer.id}`;
-  const at = new Date(order.created_at);
-  const amountCents = set.shop_money.amount;
-  // orders/paid is sent once the order is paid, whatever status its payload carries.
-  const financialStatus = order.financial_status ?? (topic === ORDERS_PAID ? "paid" : null);
+  return recordOrderFacts(
+    db,
+    shop,
+    {
+      orderId: orderGid,
+      // Orders come from Shopify on every shop, so the order's customer GID is
+      // our Shopify customer id whatever the shop's platform.
+      platform: "shopify",
+      customer: {
+        id: order.customer.admin_graphql_api_id ?? `gid://shopify/Customer/${order.customer.id}`,
+        email: (order.customer.email || order.email || "").trim().toLowerCase(),
+        firstName: order.customer.first_name ?? "",
+        lastName: order.customer.last_name ?? "",
+      },
+      at: new Date(order.created_at),
+      amountCents: set.shop_money.amount,
+      currency: set.shop_money.currency_code,
+      // orders/paid is sent once the order is paid, whatever status its payload carries.
+      financialStatus: order.financial_status ?? (topic === ORDERS_PAID ? "paid" : null),
+    },
+    topic,
+  );
+}
+
+/**
+ * An order as spend sees it, whichever platform sold it: Shopify's
+ * orders/create and orders/paid, and Commerce7's Order webhooks
+ * (commerce7-orders.server.ts), all record through recordOrderFacts.
+ */
+export type OrderFacts = {
+  /** Purchase.orderId: a Shopify order GID, or "commerce7/Order/<id>". */
+  orderId: string;
+  /** Whose customer id `customer.id` is. */
+  platform: Platform;
+  customer: { id: string; email: string; firstName: string; lastName: string };
+  /** When the order was placed (its place in the window and against the expiry). */
+  at: Date;
+  amountCents: number;
+  currency: string;
+  /** Shopify's financial_status spelling ("paid", "pending", …); countsAtCreation reads it. */
+  financialStatus: string | null;
+};
+
+/**
+ * `topic` is the mode: ORDERS_CREATE records the order (a duplicate if it is
+ * recorded already) and counts it if it counts at creation; ORDERS_PAID
+ * counts it (recording it first if need be), a duplicate if it counts already.
+ */
+export async function recordOrderFacts(db: Db, shop: string, order: OrderFacts, topic: OrderTopic = ORDERS_CREATE): Promise<OrderOutcome> {
+  const orderGid = order.orderId;
+  const { email } = order.customer;
+  const at = order.at;
+  const amountCents = order.amountCents;
+  const financialStatus = order.financialStatus;
 
   // Two first orders of one new customer (or orders/create and orders/paid of
   // one new order) may race to create the customer or the purchase row; the
@@ -148,7 +197,7 @@ export async function recordOrder(db: Db, shop: string, order: OrderPayload, top
           await lockMember(tx, shop, seen.customerId);
           customerId = seen.customerId;
         } else {
-          const customer = await matchCustomer(tx, shop, { gid: customerGid, email, firstName: order.customer?.first_name ?? "", lastName: order.customer?.last_name ?? "" });
+          const customer = await matchCustomer(tx, shop, order.platform, { id: order.customer.id, email, firstName: order.customer.firstName, lastName: order.customer.lastName });
           if (!customer) return { status: "ignored", reason: "no_email" };
           customerId = customer.id;
         }
@@ -170,7 +219,7 @@ export async function recordOrder(db: Db, shop: string, order: OrderPayload, top
 
         const counts = !cancelled && (topic === ORDERS_PAID || countsAtCreation(financialStatus, countOrdersWhen(shopRow?.countOrdersWhen)));
         await tx.purchase.create({
-          data: { shop, orderId: orderGid, customerId, amountCents, currency: set.shop_money.currency_code, occurredAt: at, financialStatus, countedAt: counts ? new Date() : null },
+          data: { shop, orderId: orderGid, customerId, amountCents, currency: order.currency, occurredAt: at, financialStatus, countedAt: counts ? new Date() : null },
         });
         if (!counts) return { status: "not_counted", reason: cancelled ? "cancelled" : "unpaid", customerId, amountCents, financialStatus };
         return decide(tx, shop, crm, customerId, at, orderGid, amountCents);
@@ -205,36 +254,29 @@ async function decide(tx: Tx, shop: string, crm: string, customerId: string, at:
  * written. Not known yet: created, so their spend counts when the merchant
  * enrolls them (a concurrent creator fails on the unique email and retries).
  *
- * Orders come from Shopify on every shop, so the order's customer GID is our
- * Shopify customer id whatever the shop's platform: a known one names our row
- * even under a new email (which that row then takes: refreshContact), and a
- * customer first matched by email keeps it. The Commerce7 id is never
- * touched here.
+ * `platform` says whose id the order carries (Shopify's GID on a Shopify
+ * order, whatever the shop's platform; Commerce7's customer id on a
+ * Commerce7 order): a known one names our row even under a new email (which
+ * that row then takes: refreshContact), and a customer first matched by
+ * email keeps it. The other platform's id is never touched here.
  */
-async function matchCustomer(tx: Tx, shop: string, c: { gid: string; email: string; firstName: string; lastName: string }) {
-  const seen = await tx.customer.findUnique({ where: { shop_shopifyCustomerId: { shop, shopifyCustomerId: c.gid } }, select: { id: true } });
+async function matchCustomer(tx: Tx, shop: string, platform: Platform, c: { id: string; email: string; firstName: string; lastName: string }) {
+  const seen = await tx.customer.findFirst({ where: { shop, ...platformIdField(platform, c.id) }, select: { id: true } });
   if (seen) {
     await lockMember(tx, shop, seen.id);
     // Re-read under the lock: an erasure may have removed it meanwhile.
     const known = await tx.customer.findFirst({ where: { id: seen.id, shop } });
-    if (known) return refreshContact(tx, shop, "shopify", known, c);
+    if (known) return refreshContact(tx, shop, platform, known, c);
   }
   if (!c.email) return null;
   const byEmail = await tx.customer.findUnique({ where: { shop_email: { shop, email: c.email } } });
   if (byEmail) {
     await lockMember(tx, shop, byEmail.id);
-    if (!byEmail.shopifyCustomerId) return tx.customer.update({ where: { id: byEmail.id }, data: { shopifyCustomerId: c.gid } });
+    if (!platformIdOf(byEmail, platform)) return tx.customer.update({ where: { id: byEmail.id }, data: platformIdField(platform, c.id) });
     return byEmail;
   }
   const created = await tx.customer.create({
-    data: {
-      shop,
-      email: c.email,
-      firstName: c.firstName,
-      lastName: c.lastName,
-      shopifyCustomerId: c.gid,
-      searchText: searchTextOf(c),
-    },
+    data: { shop, email: c.email, firstName: c.firstName, lastName: c.lastName, ...platformIdField(platform, c.id), searchText: searchTextOf(c) },
   });
   await lockMember(tx, shop, created.id);
   return created;
@@ -348,7 +390,7 @@ export async function recordCancellationWebhook(db: Db, shop: string, raw: unkno
 }
 
 /** Records the refund once; `financialStatus` (a cancellation's: "voided", "refunded", …) is what the order's purchase now shows. */
-async function insertRefund(db: Db, data: { shop: string; orderId: string; refundId: string; amountCents: number; occurredAt: Date }, financialStatus: string | null = null): Promise<RefundOutcome> {
+export async function insertRefund(db: Db, data: { shop: string; orderId: string; refundId: string; amountCents: number; occurredAt: Date }, financialStatus: string | null = null): Promise<RefundOutcome> {
   try {
     await db.$transaction(async (tx) => {
       // The member's spend changes: under their lock, like every spend writer.
@@ -366,6 +408,6 @@ async function insertRefund(db: Db, data: { shop: string; orderId: string; refun
   }
 }
 
-function describe(error: z.ZodError): string {
+export function describe(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join(".") || "payload"}: ${i.message}`).join("; ");
 }

@@ -15,6 +15,7 @@ import { wakeWorker } from "../queue/enqueue.server";
 import { asPlatform, type Platform } from "./platforms";
 import { switchPlatform, switchPreview, switchRefusal } from "./platform-switch.server";
 import { fieldErrors } from "./validation";
+import { commerce7WebhookSettings } from "./commerce7-webhook.server";
 import { CRMS, getCommerce7Credentials, publicShopSettings, requireShop, setCommerce7Credentials } from "./shops.server";
 
 export const settingsInput = z.object({
@@ -25,10 +26,12 @@ export const settingsInput = z.object({
   alertEmail: z.union([z.literal(""), z.email()]).default(""),
   // When an order's spend starts to count toward renewals and upgrades (ADR 0019).
   countOrdersWhen: z.enum(COUNT_ORDERS_WHEN).default("paid"),
+  // Our pace for the shop's Commerce7 tenant, per request (ADR 0021); absent: unchanged.
+  c7RequestsPerMinute: z.coerce.number().int().min(1).max(6000).optional(),
 });
 
 export type SettingsInput = z.infer<typeof settingsInput>;
-const SETTINGS_LABELS = { crm: "Platform", c7Tenant: "Tenant", c7AppId: "App id", c7AppSecret: "App secret", alertEmail: "Alert email", countOrdersWhen: "Count orders toward tiers" };
+const SETTINGS_LABELS = { crm: "Platform", c7Tenant: "Tenant", c7AppId: "App id", c7AppSecret: "App secret", alertEmail: "Alert email", countOrdersWhen: "Count orders toward tiers", c7RequestsPerMinute: "Commerce7 requests per minute" };
 export type FieldErrors = Partial<Record<keyof SettingsInput, string>>;
 
 export async function loadSettings(db: Db, shop: string) {
@@ -39,7 +42,8 @@ export async function loadSettings(db: Db, shop: string) {
   const creds = await getCommerce7Credentials(db, shop);
   const tiers = await db.tier.findMany({ where: { shop }, orderBy: [{ active: "desc" }, { rank: "asc" }], select: { id: true, name: true, c7ClubId: true, active: true } });
   // emailAlerts: whether this server can send alert emails at all (never the SMTP URL itself).
-  return { settings: { ...publicShopSettings(row), c7AppId: creds?.appId ?? "" }, tiers, emailAlerts: Boolean(env.SMTP_URL), switchPreview: { ...preview, refusal: switchRefusal(preview) } };
+  const c7 = { webhook: commerce7WebhookSettings(row), requestsPerMinute: row.c7RequestsPerMinute };
+  return { settings: { ...publicShopSettings(row), c7AppId: creds?.appId ?? "" }, c7, tiers, emailAlerts: Boolean(env.SMTP_URL), switchPreview: { ...preview, refusal: switchRefusal(preview) } };
 }
 
 export type SaveResult = { ok: true; switched?: { from: Platform; to: Platform; members: number } } | { ok: false; errors: FieldErrors };
@@ -75,7 +79,7 @@ export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<
       await setCommerce7Credentials(tx, shop, { tenant: input.c7Tenant, appId: input.c7AppId, appSecret: secret });
     }
     // The time zone and currency are Shopify's (shop context), not settings; the platform is the switch's.
-    await tx.shop.update({ where: { domain: shop }, data: { alertEmail: input.alertEmail || null, countOrdersWhen: input.countOrdersWhen } });
+    await tx.shop.update({ where: { domain: shop }, data: { alertEmail: input.alertEmail || null, countOrdersWhen: input.countOrdersWhen, c7RequestsPerMinute: input.c7RequestsPerMinute } });
     if (input.crm === current) return undefined;
     // Checked again in the transaction: a tier may have lost its club since the first look.
     const refusal = switchRefusal(await switchPreview(tx, shop, input.crm));

@@ -7,6 +7,7 @@ import prisma from "~/db.server";
 import { loadSettings, saveClubMapping, saveSettings, sendTestEmail, testCommerce7Connection, type FieldErrors } from "~/domain/settings.server";
 import { PLATFORM_NAMES, type Platform } from "~/domain/platforms";
 import type { Club } from "~/integrations/commerce7/clubs.server";
+import { rotateCommerce7WebhookKey, setCommerce7WebhookAuth } from "~/domain/commerce7-webhook.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -18,7 +19,8 @@ type ActionResult =
   | { intent: "save"; ok: boolean; errors?: FieldErrors; switched?: { from: string; to: string; members: number } }
   | { intent: "test"; ok: boolean; message?: string; clubs?: Club[] }
   | { intent: "map"; ok: true }
-  | { intent: "email"; ok: boolean; message: string };
+  | { intent: "email"; ok: boolean; message: string }
+  | { intent: "c7-webhook"; ok: boolean; error?: string };
 
 export const action = async ({ request }: ActionFunctionArgs): Promise<ActionResult> => {
   const { session } = await authenticate.admin(request);
@@ -29,6 +31,9 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<ActionRes
     return result.ok ? { intent, ok: true, clubs: result.clubs } : { intent, ok: false, message: result.message };
   }
   if (intent === "email") return { intent, ...(await sendTestEmail(prisma, session.shop)) };
+  // Commerce7 order webhook (ADR 0021): a new URL (the old one stops working), or its Basic auth.
+  if (intent === "c7-webhook-rotate") return { intent: "c7-webhook", ok: Boolean(await rotateCommerce7WebhookKey(prisma, session.shop)) };
+  if (intent === "c7-webhook-auth") return { intent: "c7-webhook", ...(await setCommerce7WebhookAuth(prisma, session.shop, fields)) };
   if (intent === "map") {
     const mapping = Object.fromEntries(Object.entries(fields).filter(([k]) => k.startsWith("club:")).map(([k, v]) => [k.slice(5), v]));
     await saveClubMapping(prisma, session.shop, mapping);
@@ -39,7 +44,7 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<ActionRes
 };
 
 export default function Settings() {
-  const { settings, tiers, emailAlerts, switchPreview } = useLoaderData<typeof loader>();
+  const { settings, c7, tiers, emailAlerts, switchPreview } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state !== "idle";
@@ -49,6 +54,7 @@ export default function Settings() {
   const [secret, setSecret] = useState("");
   const [alertEmail, setAlertEmail] = useState(settings.alertEmail ?? "");
   const [countWhen, setCountWhen] = useState<string>(settings.countOrdersWhen);
+  const [pace, setPace] = useState(String(c7.requestsPerMinute));
   const errors = result?.intent === "save" && !result.ok ? (result.errors ?? {}) : {};
   const clubs = result?.intent === "test" && result.ok ? (result.clubs ?? []) : [];
   // Polaris buttons carry no name/value, so the clicked button sets the intent.
@@ -126,6 +132,16 @@ export default function Settings() {
                     error={errors.c7AppSecret}
                   />
                   <TextField
+                    label="Commerce7 requests per minute"
+                    name="c7RequestsPerMinute"
+                    type="number"
+                    value={pace}
+                    onChange={setPace}
+                    autoComplete="off"
+                    helpText="Our pace for your tenant, counting every request (Commerce7 documents 100 per minute per tenant)."
+                    error={errors.c7RequestsPerMinute}
+                  />
+                  <TextField
                     label="Alert email (permanent sync failures)"
                     name="alertEmail"
                     type="email"
@@ -170,6 +186,11 @@ export default function Settings() {
             </BlockStack>
           </Card>
         </Layout.Section>
+        {settings.crm === "commerce7" && (
+          <Layout.Section>
+            <Commerce7Webhook webhook={c7.webhook} result={result?.intent === "c7-webhook" ? result : undefined} />
+          </Layout.Section>
+        )}
         {tiers.length > 0 && (
           <Layout.Section>
             <Form method="post">
@@ -193,6 +214,48 @@ export default function Settings() {
         )}
       </Layout>
     </Page>
+  );
+}
+
+/** The Commerce7 order webhook: its URL (with its key), rotation, and optional Basic auth. */
+function Commerce7Webhook({ webhook, result }: { webhook: { url: string | null; username: string | null }; result?: { ok: boolean; error?: string } }) {
+  const [username, setUsername] = useState(webhook.username ?? "");
+  const [password, setPassword] = useState("");
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <Text as="h2" variant="headingMd">
+          Commerce7 orders (spend)
+        </Text>
+        {result && <Banner tone={result.ok ? "success" : "critical"}>{result.ok ? "Order webhook saved." : result.error}</Banner>}
+        <Text as="p">
+          In Commerce7 (Developer › Web Hooks), add a web hook for Order Create and one for Order Update with this URL. Anyone with the URL can send orders: rotate it if it leaks (the old one stops working; missed orders are read back from Commerce7&apos;s web hook log).
+        </Text>
+        <Text as="p" breakWord>
+          <span data-testid="c7-webhook-url">{webhook.url ?? "No URL yet."}</span>
+        </Text>
+        <Form method="post">
+          <input type="hidden" name="intent" value="c7-webhook-rotate" />
+          <Button submit>{webhook.url ? "Rotate URL" : "Create URL"}</Button>
+        </Form>
+        <Form method="post">
+          <input type="hidden" name="intent" value="c7-webhook-auth" />
+          <FormLayout>
+            <TextField label="Basic auth username (optional)" name="c7WebhookUsername" value={username} onChange={setUsername} autoComplete="off" />
+            <TextField
+              label="Basic auth password"
+              name="c7WebhookPassword"
+              type="password"
+              value={password}
+              onChange={setPassword}
+              autoComplete="new-password"
+              helpText={webhook.username ? "Required on every delivery. Enter it again to keep it; clear both fields to remove it." : "If you set Basic auth on the web hook in Commerce7, enter the same here."}
+            />
+            <Button submit>Save Basic auth</Button>
+          </FormLayout>
+        </Form>
+      </BlockStack>
+    </Card>
   );
 }
 

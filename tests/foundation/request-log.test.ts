@@ -18,6 +18,13 @@ describe("request log lines", () => {
     expect(leakedLines([line])).toEqual([]);
   });
 
+  it("never carry a Commerce7 order webhook's key, which is in the path (ADR 0021)", () => {
+    const key = "Zk3vQ9x_2mWcA7pLr0sT-uYb8nHdE4fGjK1iO6qV5wX";
+    const line = requestLogLine({ method: "POST", url: `/webhooks/commerce7/${key}`, status: 200, ms: 3 });
+    expect(JSON.parse(line)).toMatchObject({ path: "/webhooks/commerce7/:key", status: 200 });
+    expect(line).not.toContain(key);
+  });
+
   it("the leak check finds a token, an HMAC query value and an issued secret", () => {
     const token = sessionToken({ shop: "a.myshopify.com", apiKey: "k", apiSecret: "s" });
     const hmac = remember("bm90LWEtcmVhbC1obWFjLWJ1dC1pc3N1ZWQ=");
