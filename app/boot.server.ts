@@ -6,6 +6,7 @@
 // finishes or releases what it holds, then the process exits.
 import prisma from "./db.server";
 import { env } from "./env.server";
+import { catchUpCommerce7Orders } from "./domain/commerce7-catch-up.server";
 import { expireLapsedMemberships } from "./domain/expiry.server";
 import { registerPlatformProcessors } from "./integrations/processors.server";
 import { migrateLegacyTokens } from "./integrations/shopify/token-migration.server";
@@ -17,6 +18,7 @@ declare global {
   var __clubTiersWorker: Worker | undefined;
   var __clubTiersExpiry: PeriodicJob | undefined;
   var __clubTiersTokenMigration: PeriodicJob | undefined;
+  var __clubTiersC7CatchUp: PeriodicJob | undefined;
 }
 
 export function startBackgroundWork() {
@@ -54,9 +56,16 @@ export function startBackgroundWork() {
   globalThis.__clubTiersTokenMigration = tokenMigration;
   tokenMigration?.start();
 
+  // Commerce7 order deliveries that failed are read back (ADR 0021); safe in
+  // every instance at once (recording is once per order id).
+  const c7CatchUp =
+    env.COMMERCE7_CATCH_UP_INTERVAL_MS > 0 ? new PeriodicJob("commerce7_order_catch_up", env.COMMERCE7_CATCH_UP_INTERVAL_MS, () => catchUpCommerce7Orders(prisma)) : undefined;
+  globalThis.__clubTiersC7CatchUp = c7CatchUp;
+  c7CatchUp?.start();
+
   const shutdown = (signal: NodeJS.Signals) => {
     queueLog("info", "worker_stopping", { worker: worker.id, signal });
-    const stopped = Promise.all([worker.stop({ deadlineMs: 10_000 }), expiry?.stop(), tokenMigration?.stop()]);
+    const stopped = Promise.all([worker.stop({ deadlineMs: 10_000 }), expiry?.stop(), tokenMigration?.stop(), c7CatchUp?.stop()]);
     void stopped.finally(() => process.exit(0));
   };
   process.once("SIGTERM", shutdown);

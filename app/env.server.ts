@@ -56,6 +56,8 @@ export const envSchema = z.object({
   SANDBOX_FRAME_ORIGIN: z.url().optional(),
   COMMERCE7_API_URL: z.url().default("https://api.commerce7.com/v1"),
   COMMERCE7_TIMEOUT_MS: int(10_000, 100, 120_000),
+  /** How often Commerce7's failed order deliveries are read back (where the worker runs); 0 turns it off. */
+  COMMERCE7_CATCH_UP_INTERVAL_MS: int(900_000, 0, 86_400_000),
   /** How long an enrollment waits for an inline Commerce7 sync before queueing it. */
   ENROLL_INLINE_SYNC_DEADLINE_MS: int(2_000, 0, 30_000),
   /** After an inline sync ran into its deadline, how long a shop's enrollments skip it and go straight to the queue. */

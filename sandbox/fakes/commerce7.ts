@@ -9,6 +9,19 @@
 //   `{ <plural>: [...], total, cursor }` with 50 per page, cursor-paginated.
 // - Validation failures are 422 JSON `{ statusCode, type, message, errors }`,
 //   unknown ids 404, like Commerce7.
+// - Web hooks (configured per tenant with `addWebhook`, as a merchant does in
+//   Commerce7's admin): `emit` POSTs `{ object, action, payload, user,
+//   tenantId }` to each matching URL (with its Basic auth, if any), unsigned,
+//   and keeps every delivery in the web hook log, a failure (non-2xx, refused
+//   connection, 10 s without an answer) with `isSuccess: false`.
+//   `GET /web-hook-log` lists it (`{ webHookLogs, total, cursor }`), filtered
+//   by `isSuccess`, `object`, `action` and `updatedAt` (`gte:`/`gt:`/`lte:`/
+//   `lt:` an ISO time, or `btw:a|b`).
+// - Rate limit per tenant (`rateLimit`, or `POST /__fake/rate-limit`
+//   `{"requests":100,"windowMs":60000}`; `{}` turns it off): more than
+//   `requests` API requests of one tenant within any `windowMs` get 429 with
+//   Retry-After. Cursor-paginated lists are not exempt here: the app's pace
+//   must hold for every request. `rateLimited()` counts the 429s answered.
 // Field names follow Commerce7's public documentation; see sandbox/fakes/README.md.
 import { randomUUID } from "node:crypto";
 import { startFakeServer, type FakeServer, type Handled } from "./http";
@@ -41,8 +54,27 @@ export type C7Membership = {
   updatedAt: string;
 };
 
+export type C7WebHookLog = {
+  id: string;
+  url: string;
+  object: string;
+  action: string;
+  payload: unknown;
+  user: string;
+  isSuccess: boolean;
+  error: { status: number | null; message: string } | null;
+  createdAt: string;
+  updatedAt: string;
+};
+export type C7Webhook = { object: string; action: string; url: string; username?: string; password?: string };
+export type RateLimit = { requests: number; windowMs: number };
+
 type TenantState = {
   creds: FakeC7Tenant;
+  webhooks: C7Webhook[];
+  webHookLogs: C7WebHookLog[];
+  /** When this tenant's recent API requests arrived (for the rate limit). */
+  hits: number[];
   customers: Map<string, C7Customer>;
   addresses: Map<string, C7Address>;
   clubs: Map<string, C7Club>;
@@ -56,6 +88,18 @@ const err = (statusCode: number, type: string, message: string, errors?: unknown
   status: statusCode,
   body: { statusCode, type, message, ...(errors ? { errors } : {}) },
 });
+
+/** Commerce7's date filter (`gte:<iso>`, `gt:`, `lte:`, `lt:`, `btw:<a>|<b>`) as a predicate on epoch ms; absent: everything. */
+function timeFilter(raw: string | null): (t: number) => boolean {
+  if (!raw) return () => true;
+  const [op, value = ""] = raw.includes(":") ? [raw.slice(0, raw.indexOf(":")), raw.slice(raw.indexOf(":") + 1)] : ["eq", raw];
+  if (op === "btw") {
+    const [a, b] = value.split("|").map((v) => Date.parse(v));
+    return (t) => t >= a! && t <= b!;
+  }
+  const v = Date.parse(value);
+  return { gte: (t: number) => t >= v, gt: (t: number) => t > v, lte: (t: number) => t <= v, lt: (t: number) => t < v }[op] ?? ((t: number) => t === v);
+}
 
 function page<T>(items: T[], cursor: string | null, key: string): Handled {
   const start = !cursor || cursor === "start" ? 0 : Number(cursor);
@@ -71,13 +115,32 @@ export type FakeCommerce7 = FakeServer & {
   addLocation(tenantId: string, location: { title: string; isPickupLocation?: boolean }): C7Location;
   addCustomer(tenantId: string, c: { email: string; firstName?: string; lastName?: string; withAddress?: boolean }): C7Customer;
   memberships(tenantId: string, customerId?: string): C7Membership[];
+  addWebhook(tenantId: string, hook: C7Webhook): void;
+  /** Sends the web hooks configured for this object and action; resolves once each delivery is logged. */
+  emit(tenantId: string, object: string, action: string, payload: unknown): Promise<C7WebHookLog[]>;
+  webHookLogs(tenantId: string): C7WebHookLog[];
+  setRateLimit(limit: RateLimit | null): void;
+  /** 429s answered for the rate limit since the fake started (or was reset). */
+  rateLimited(): number;
 };
 
-export async function createFakeCommerce7(opts: { port?: number; tenants?: FakeC7Tenant[]; now?: () => number } = {}): Promise<FakeCommerce7> {
+export async function createFakeCommerce7(opts: { port?: number; tenants?: FakeC7Tenant[]; now?: () => number; rateLimit?: RateLimit } = {}): Promise<FakeCommerce7> {
   const now = opts.now ?? Date.now;
   const tenants = new Map<string, TenantState>();
+  let rateLimit: RateLimit | null = opts.rateLimit ?? null;
+  let limited = 0;
   const addTenant = (creds: FakeC7Tenant) =>
-    tenants.set(creds.tenantId, { creds, customers: new Map(), addresses: new Map(), clubs: new Map(), locations: new Map(), memberships: new Map() });
+    tenants.set(creds.tenantId, {
+      creds,
+      customers: new Map(),
+      addresses: new Map(),
+      clubs: new Map(),
+      locations: new Map(),
+      memberships: new Map(),
+      webhooks: [],
+      webHookLogs: [],
+      hits: [],
+    });
   for (const t of opts.tenants ?? []) addTenant(t);
   const iso = () => new Date(now()).toISOString();
 
@@ -99,7 +162,31 @@ export async function createFakeCommerce7(opts: { port?: number; tenants?: FakeC
     const auth = authenticate(headers);
     if ("status" in auth) return auth;
     const t = auth;
+    if (rateLimit) {
+      // A sliding window per tenant: every request counts, answered or refused.
+      const at = Date.now();
+      t.hits = t.hits.filter((h) => h > at - rateLimit!.windowMs);
+      if (t.hits.length >= rateLimit.requests) {
+        limited++;
+        const retryAfter = Math.max(1, Math.ceil((t.hits[0]! + rateLimit.windowMs - at) / 1000));
+        return { status: 429, body: { statusCode: 429, type: "tooManyRequests", message: "Rate limit exceeded" }, headers: { "Retry-After": String(retryAfter) } };
+      }
+      t.hits.push(at);
+    }
     const parts = url.pathname.slice(4).split("/").filter(Boolean).map(decodeURIComponent);
+
+    if (parts[0] === "web-hook-log" && parts.length === 1 && method === "GET") {
+      const q = url.searchParams;
+      const since = timeFilter(q.get("updatedAt"));
+      const list = t.webHookLogs.filter(
+        (l) =>
+          (q.get("isSuccess") === null || String(l.isSuccess) === q.get("isSuccess")) &&
+          (!q.get("object") || l.object === q.get("object")) &&
+          (!q.get("action") || l.action === q.get("action")) &&
+          since(Date.parse(l.updatedAt)),
+      );
+      return page(list, q.get("cursor"), "webHookLogs");
+    }
     const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
 
     // /customer, /customer/:id, /customer/:id/address
@@ -223,12 +310,49 @@ export async function createFakeCommerce7(opts: { port?: number; tenants?: FakeC
     return err(404, "notFound", "Not found");
   };
 
+  const deliver = async (t: TenantState, hook: C7Webhook, object: string, action: string, payload: unknown): Promise<C7WebHookLog> => {
+    const body = { object, action, payload, user: "staff@winery.example", tenantId: t.creds.tenantId };
+    let error: C7WebHookLog["error"] = null;
+    try {
+      const res = await fetch(hook.url, {
+        method: "POST",
+        signal: AbortSignal.timeout(10_000),
+        headers: { "Content-Type": "application/json", ...(hook.username ? { Authorization: `Basic ${Buffer.from(`${hook.username}:${hook.password ?? ""}`).toString("base64")}` } : {}) },
+        body: JSON.stringify(body),
+      });
+      await res.text();
+      if (!res.ok) error = { status: res.status, message: `Request failed with status code ${res.status}` };
+    } catch (e) {
+      error = { status: null, message: e instanceof Error ? e.message : String(e) };
+    }
+    const log: C7WebHookLog = { id: randomUUID(), url: hook.url, object, action, payload, user: body.user, isSuccess: !error, error, createdAt: iso(), updatedAt: iso() };
+    t.webHookLogs.push(log);
+    return log;
+  };
+
   const server = await startFakeServer(handle, {
     port: opts.port,
     authErrorBody: { statusCode: 401, type: "unauthorized", message: "Invalid app credentials" },
     serverErrorBody: { statusCode: 500, type: "serverError", message: "Internal server error" },
+    control: async ({ method, what, raw }) => {
+      if (what === "emit" && method === "POST") {
+        // `{ tenantId, object, action, payload }`: what a sale in Commerce7 sends to its web hooks.
+        const b = JSON.parse(raw || "{}") as { tenantId?: string; object?: string; action?: string; payload?: unknown };
+        if (!b.tenantId || !tenants.has(b.tenantId) || !b.object || !b.action) return { status: 400, body: { message: "tenantId (a known tenant), object and action are needed" } };
+        return { status: 200, body: { webHookLogs: await api.emit(b.tenantId, b.object, b.action, b.payload) } };
+      }
+      if (what !== "rate-limit" || method !== "POST") return undefined;
+      const b = JSON.parse(raw || "{}") as Partial<RateLimit>;
+      if (b.requests === undefined) rateLimit = null;
+      else if (!(Number.isInteger(b.requests) && b.requests > 0 && Number.isFinite(b.windowMs) && b.windowMs! > 0)) return { status: 400, body: { message: "requests (integer > 0) and windowMs (> 0) are needed" } };
+      else rateLimit = { requests: b.requests, windowMs: b.windowMs! };
+      return { status: 200, body: { rateLimit } };
+    },
     onReset: () => {
+      limited = 0;
       for (const t of tenants.values()) {
+        t.hits = [];
+        t.webHookLogs = [];
         t.customers.clear();
         t.addresses.clear();
         t.memberships.clear();
@@ -266,6 +390,20 @@ export async function createFakeCommerce7(opts: { port?: number; tenants?: FakeC
     memberships(tenantId: string, customerId?: string) {
       return [...api.tenant(tenantId).memberships.values()].filter((m) => !customerId || m.customerId === customerId);
     },
+    addWebhook(tenantId: string, hook: C7Webhook) {
+      api.tenant(tenantId).webhooks.push(hook);
+    },
+    async emit(tenantId: string, object: string, action: string, payload: unknown) {
+      const t = api.tenant(tenantId);
+      return Promise.all(t.webhooks.filter((h) => h.object === object && h.action === action).map((h) => deliver(t, h, object, action, payload)));
+    },
+    webHookLogs(tenantId: string) {
+      return api.tenant(tenantId).webHookLogs;
+    },
+    setRateLimit(limit: RateLimit | null) {
+      rateLimit = limit;
+    },
+    rateLimited: () => limited,
   });
   return api;
 }
