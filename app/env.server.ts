@@ -56,6 +56,11 @@ export const envSchema = z.object({
   SANDBOX_FRAME_ORIGIN: z.url().optional(),
   COMMERCE7_API_URL: z.url().default("https://api.commerce7.com/v1"),
   COMMERCE7_TIMEOUT_MS: int(10_000, 100, 120_000),
+  /**
+   * The window a shop's Commerce7 pace (Shop.c7RequestsPerMinute) counts in:
+   * a minute. Tests only scale it, so a burst test takes seconds, not minutes.
+   */
+  COMMERCE7_RATE_WINDOW_MS: int(60_000, 100, 3_600_000),
   /** How often Commerce7's failed order deliveries are read back (where the worker runs); 0 turns it off. */
   COMMERCE7_CATCH_UP_INTERVAL_MS: int(900_000, 0, 86_400_000),
   /** How long an enrollment waits for an inline Commerce7 sync before queueing it. */

@@ -175,7 +175,8 @@ async function measureSlow(url: string) {
     return {};
   });
   const shops = Array.from({ length: SHOPS }, (_, i) => `slow-${i}.myshopify.com`);
-  await db.shop.createMany({ data: shops.map((domain) => ({ domain, crm: "commerce7" })) });
+  // 300 Commerce7 requests a minute each (the bench's processor makes one per item).
+  await db.shop.createMany({ data: shops.map((domain) => ({ domain, crm: "commerce7", c7RequestsPerMinute: 300 })) });
   await insertItems(db, N, (i) => shops[i % SHOPS]!, "commerce7");
   const worker = new Worker({ db, concurrency: CONCURRENCY, pollIntervalMs: 1000, leaseMs: 5000, backoff: { baseMs: 30_000, capMs: 3_600_000 }, paceRates: DEFAULT_PACE, pruneEveryMs: 0 });
   const t0 = performance.now();
@@ -187,7 +188,8 @@ async function measureSlow(url: string) {
   const duplicates = [...calls.values()].filter((n) => n > 1).length;
   await db.$disconnect();
   await fake.close();
-  const bound = Math.min(CONCURRENCY / (LATENCY / 1000), SHOPS * DEFAULT_PACE.commerce7!);
+  const { commerce7Pace } = await import("../app/integrations/commerce7/pace.server");
+  const bound = Math.min(CONCURRENCY / (LATENCY / 1000), SHOPS * commerce7Pace(300).rate);
   return { items: N, itemsPerSecond: N / seconds, bound, leaseExpiries, duplicates, calls: [...calls.values()].reduce((a, b) => a + b, 0) };
 }
 

@@ -225,6 +225,7 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
   const started = Date.now();
   const sandbox = await startSandbox();
   const base = new URL(sandbox.url).origin;
+  const c7Buyer = [...sandbox.fakes.commerce7.tenant(C7_TENANT.tenantId).customers.values()][0];
   console.log(`
 Club Tiers sandbox is ready (${((Date.now() - started) / 1000).toFixed(1)} s), fully offline:
 
@@ -238,6 +239,8 @@ Inject faults (a POST replaces the fault in force; "add": true appends; DELETE c
   curl -X POST ${sandbox.fakes.shopify.url}/__fake/faults -d '{"mode":"ghost","match":"ClubCustomerSet","times":1}'
   curl -X POST ${sandbox.fakes.smtp.controlUrl}/__fake/faults -d '{"mode":"down"}'
 Simulate checkouts with the "Sandbox" panel beside the app; alert emails: ${base}/sandbox/mail
+A Commerce7 sale of 1,300.00 (cents in Commerce7) by ${c7Buyer?.emails[0]?.email ?? "a customer"}: its Order webhook reaches the Commerce7 shop:
+  curl -X POST ${sandbox.fakes.commerce7.url}/__fake/emit -d '{"tenantId":"${C7_TENANT.tenantId}","object":"Order","action":"Create","payload":{"id":"demo-order-1","orderPaidDate":"${new Date().toISOString()}","subTotal":130000,"total":130000,"customerId":"${c7Buyer?.id ?? ""}"}}'
 Press Ctrl-C to stop.`);
   const shutdown = async () => {
     await sandbox.stop();

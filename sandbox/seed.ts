@@ -5,6 +5,7 @@
 import { Session } from "@shopify/shopify-api";
 import { createPrismaClient } from "../app/db.server";
 import { setCommerce7Credentials } from "../app/domain/shops.server";
+import { rotateCommerce7WebhookKey } from "../app/domain/commerce7-webhook.server";
 import { EncryptedSessionStorage } from "../app/sessions.server";
 import type { FakeCommerce7 } from "./fakes/commerce7";
 import type { FakeShopify } from "./fakes/shopify-admin";
@@ -42,6 +43,10 @@ export async function seedSandbox(databaseUrl: string, fakes: { shopify: FakeSho
     await db.shop.update({ where: { domain: C7_SHOP.domain }, data: { crm: "commerce7" } });
     await setCommerce7Credentials(db, C7_SHOP.domain, { tenant: C7_TENANT.tenantId, appId: C7_TENANT.appId, appSecret: C7_TENANT.appSecret });
     fakes.commerce7.addLocation(C7_TENANT.tenantId, { title: "Napa tasting room" });
+    // The shop's order webhook URL, pasted into the fake Commerce7 as a merchant
+    // would (Order Create and Update): `POST <fake>/__fake/emit` sends an order to it.
+    const webhookUrl = await rotateCommerce7WebhookKey(db, C7_SHOP.domain);
+    for (const action of ["Create", "Update"]) fakes.commerce7.addWebhook(C7_TENANT.tenantId, { object: "Order", action, url: webhookUrl });
 
     for (const shop of [SHOPIFY_SHOP, C7_SHOP]) {
       for (const t of TIERS) {

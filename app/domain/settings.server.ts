@@ -8,6 +8,7 @@ import type { Db } from "../db.server";
 import { env } from "../env.server";
 import { Commerce7Client } from "../integrations/commerce7/client.server";
 import { listClubs, type Club } from "../integrations/commerce7/clubs.server";
+import { shopCommerce7Gate } from "../integrations/commerce7/processors.server";
 import { sendMail } from "../integrations/email/mailer.server";
 import { SyncError } from "../queue/errors";
 import { COUNT_ORDERS_WHEN } from "./orders";
@@ -27,7 +28,7 @@ export const settingsInput = z.object({
   // When an order's spend starts to count toward renewals and upgrades (ADR 0019).
   countOrdersWhen: z.enum(COUNT_ORDERS_WHEN).default("paid"),
   // Our pace for the shop's Commerce7 tenant, per request (ADR 0021); absent: unchanged.
-  c7RequestsPerMinute: z.coerce.number().int().min(1).max(6000).optional(),
+  c7RequestsPerMinute: z.coerce.number().int().min(10).max(6000).optional(),
 });
 
 export type SettingsInput = z.infer<typeof settingsInput>;
@@ -111,7 +112,7 @@ export async function testCommerce7Connection(
   const appSecret = typed.c7AppSecret || stored?.appSecret;
   if (!tenant || !appId || !appSecret) return { ok: false, message: "Enter the tenant, app id and app secret first." };
   try {
-    return { ok: true, clubs: await listClubs(new Commerce7Client({ tenant, appId, appSecret })) };
+    return { ok: true, clubs: await listClubs(new Commerce7Client({ tenant, appId, appSecret }, { gate: await shopCommerce7Gate(db, shop) })) };
   } catch (error) {
     if (error instanceof SyncError) {
       if (error.kind === "auth") return { ok: false, message: "Commerce7 refused these credentials: check the tenant, app id and app secret." };

@@ -15,7 +15,7 @@ const MEMBER_ACTIONS: QueueAction[] = ["add_membership", "upgrade_membership", "
 export function registerPlatformProcessors() {
   for (const action of MEMBER_ACTIONS) {
     registerProcessor("shopify", action, ({ db, shop, item, signal }) => convergeShopifyMember({ db, shop, item, signal }));
-    registerProcessor("commerce7", action, ({ db, shop, item, signal }) => convergeCommerce7Member({ db, shop, item, signal }));
+    registerProcessor("commerce7", action, ({ db, shop, item, signal, prepaidRequests }) => convergeCommerce7Member({ db, shop, item, signal, prepaidRequests }));
   }
   registerProcessor("shopify", "ensure_discount", ({ db, shop, signal }) => ensureShopifyDiscount({ db, shop, signal }));
   // Commerce7 shops price members in Commerce7; there is no Shopify discount to keep.

@@ -51,16 +51,18 @@ export class SharedPacer {
    * 0: a token was taken, the item may start now. Otherwise nothing was taken,
    * and this many milliseconds pass before the shop has a token again.
    */
-  tryTake(shop: string, crm: string): Promise<number> {
-    const rate = this.rates[crm];
+  tryTake(shop: string, crm: string, pace?: { rate: number; burst: number }): Promise<number> {
+    // `pace`: this shop's own (a Commerce7 tenant's per-request pace, ADR 0021); else the platform's.
+    const rate = pace?.rate ?? this.rates[crm];
     if (rate === undefined || !Number.isFinite(rate) || rate <= 0) return Promise.resolve(0);
     const key = `${crm}:${shop}`;
-    const run = (this.queues.get(key) ?? Promise.resolve()).then(() => this.take(key, shop, crm, rate));
+    const burst = pace?.burst ?? burstFor(rate);
+    const run = (this.queues.get(key) ?? Promise.resolve()).then(() => this.take(key, shop, crm, rate, burst));
     this.queues.set(key, run.catch(() => undefined));
     return run;
   }
 
-  private async take(key: string, shop: string, platform: string, rate: number): Promise<number> {
+  private async take(key: string, shop: string, platform: string, rate: number, burst: number): Promise<number> {
     const held = this.local.get(key);
     if (held && held.tokens >= 1 && held.until > this.now()) {
       held.tokens -= 1;
@@ -68,7 +70,6 @@ export class SharedPacer {
     }
     const blocked = (this.notBefore.get(key) ?? 0) - this.now();
     if (blocked > 0) return blocked;
-    const burst = burstFor(rate);
     const chunk = Math.max(1, Math.ceil(rate * (CHUNK_TTL_MS / 1000)));
     for (let conflict = 0; conflict < MAX_CONFLICTS; conflict++) {
       const row = await this.db.paceBucket.findUnique({ where: { shop_platform: { shop, platform } } });

@@ -25,3 +25,15 @@ export function tryTakeTokens(bucket: Bucket, now: number, rate: number, burst: 
 
 /** A second's worth of requests may go out at once; never less than one. */
 export const burstFor = (rate: number) => Math.max(1, rate);
+
+/**
+ * A rate and burst that keep any window of `windowMs` under `limit` requests,
+ * however the platform counts its window (fixed or sliding), when tokens may
+ * be spent up to `slackMs` after they were taken (pacing.server.ts's chunks):
+ * burst + rate × (window + slack) ≤ limit. A tenth of the limit may go at
+ * once (at least one); the rest is spread over the window. `limit` ≥ 2.
+ */
+export function windowPace(limit: number, windowMs: number, slackMs: number): { rate: number; burst: number } {
+  const burst = Math.max(1, Math.floor(limit / 10));
+  return { rate: Math.max(0, limit - burst) / ((windowMs + slackMs) / 1000), burst };
+}

@@ -11,6 +11,8 @@ export type ProcessorContext = {
   shop: { domain: string; crm: string; timezone: string };
   signal: AbortSignal;
   attempt: number;
+  /** Platform requests already paced for this run (the worker took the first one's token). */
+  prepaidRequests?: number;
 };
 
 /** What a processor hands back; the queue stores it with the completion, under the fence. */

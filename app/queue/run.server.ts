@@ -29,6 +29,8 @@ export type RunOptions = {
   shop?: ShopRow | null;
   /** Epoch ms until which recording a success may be retried (default: the timeout from now). */
   recordDeadline?: number;
+  /** Platform requests the caller already took pace tokens for (a Commerce7 item's first). */
+  prepaidRequests?: number;
 };
 
 /**
@@ -95,7 +97,7 @@ async function runOnce(db: Db, item: QueueItem, o: RunOptions): Promise<RunOutco
   const timeout = AbortSignal.timeout(o.timeoutMs);
   const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
   try {
-    const out = await processor({ db, item, shop, signal, attempt: item.attempts + 1 });
+    const out = await processor({ db, item, shop, signal, attempt: item.attempts + 1, prepaidRequests: o.prepaidRequests });
     o.onProcessed?.();
     if (o.signal?.aborted) return done("aborted");
     const success = { item, out, info: info(), deadline: o.recordDeadline ?? Date.now() + o.timeoutMs };

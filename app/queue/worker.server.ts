@@ -31,6 +31,7 @@ import { RepeatLog, queueLog } from "./log.server";
 import { onWake } from "./notifier";
 import type { PaceRates } from "./pacing";
 import { SharedPacer } from "./pacing.server";
+import { COMMERCE7_PACE_KEY, DEFAULT_COMMERCE7_REQUESTS_PER_MINUTE, commerce7Pace } from "../integrations/commerce7/pace.server";
 import { runItem, type RunOutcome } from "./run.server";
 import type { QueueItem } from "./types";
 
@@ -57,7 +58,10 @@ export type WorkerEvents = {
   permanentFailure: [item: QueueItem, reason: string];
 };
 
-export const DEFAULT_PACE: PaceRates = { shopify: 10, commerce7: 5 };
+// Commerce7: each shop's own pace, per request (Shop.c7RequestsPerMinute,
+// integrations/commerce7/pace.server.ts, ADR 0021); its entry here only turns
+// it on: an item starts once it has its first request's token.
+export const DEFAULT_PACE: PaceRates = { shopify: 10, commerce7: 100 / 60 };
 
 /** A buffered item's database check older than this is renewed before it starts. */
 const VERIFY_MS = 50;
@@ -68,7 +72,7 @@ const ERROR_BACKOFF_CAP_MS = 5_000;
 /** How far back the periodic repair of `ready` looks (claim.server.ts, repairReady). */
 const REPAIR_WINDOW_MS = 5 * 60_000;
 
-type Held = { item: QueueItem; claimedAt: number; leaseEnd: number; verifiedAt: number };
+type Held = { item: QueueItem; claimedAt: number; leaseEnd: number; verifiedAt: number; prepaid?: number };
 
 /** Time kept free at the end of a lease: for recording the outcome, and for clocks a little apart. */
 export function leaseSafetyMs(leaseMs: number) {
@@ -93,7 +97,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private woken = false;
   /** Claimed, not started yet; each is started or handed back within handBackMs. */
   private buffer: Held[] = [];
-  private readonly shops = new Map<string, { row: { domain: string; crm: string; timezone: string } | null; at: number }>();
+  private readonly shops = new Map<string, { row: { domain: string; crm: string; timezone: string; c7RequestsPerMinute: number } | null; at: number }>();
   private loopDone: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
   private lastPrune = 0;
@@ -275,14 +279,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
           i++;
           continue;
         }
-        // Paced per (shop, platform): the platform the item runs against.
-        const waitMs = await this.pacer.tryTake(h.item.shop, h.item.platform);
+        // Paced per (shop, platform): the platform the item runs against. A
+        // Commerce7 item takes its first request's token from the shop's own
+        // per-request bucket and hands it to its client (prepaid).
+        const c7 = h.item.platform === "commerce7" && this.o.paceRates?.commerce7 !== undefined;
+        const pace = c7 ? commerce7Pace((await this.shopRow(h.item.shop))?.c7RequestsPerMinute ?? DEFAULT_COMMERCE7_REQUESTS_PER_MINUTE) : undefined;
+        const waitMs = await this.pacer.tryTake(h.item.shop, c7 ? COMMERCE7_PACE_KEY : h.item.platform, pace);
         if (waitMs > 0) {
           waiting.add(h.item.shop);
           soonest = Math.min(soonest, waitMs);
           i++;
           continue;
         }
+        if (c7) h.prepaid = 1;
       }
       this.buffer.splice(i, 1);
       this.launch(h);
@@ -314,6 +323,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const outcome = await runItem(this.o.db, item, {
         shop,
         recordSuccess: (success) => this.successes.record(success),
+        prepaidRequests: h.prepaid,
         onProcessed: freeSlot,
         workerId: this.id,
         backoff: this.o.backoff,
@@ -345,7 +355,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private async shopRow(domain: string) {
     const hit = this.shops.get(domain);
     if (hit && Date.now() - hit.at < 5000) return hit.row;
-    const row = await this.o.db.shop.findUnique({ where: { domain }, select: { domain: true, crm: true, timezone: true } });
+    const row = await this.o.db.shop.findUnique({ where: { domain }, select: { domain: true, crm: true, timezone: true, c7RequestsPerMinute: true } });
     this.shops.set(domain, { row, at: Date.now() });
     return row;
   }

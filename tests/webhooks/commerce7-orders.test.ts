@@ -254,4 +254,16 @@ describe("the endpoint's key and Basic auth", () => {
     expect(page.c7.webhook.username).toBe("c7user");
     await app.settings.action(app.auth.routeArgs(await app.auth.adminPost(SHOP, "/app/settings", { intent: "c7-webhook-auth", c7WebhookUsername: "", c7WebhookPassword: "" })));
   });
+
+  it("Settings sets the shop's Commerce7 pace (requests per minute), 100 by default, refusing one below 10", async () => {
+    const page = async () => app.settings.loader(app.auth.routeArgs(await app.auth.adminGet(SHOP, "/app/settings")));
+    const save = async (c7RequestsPerMinute: string) =>
+      app.settings.action(app.auth.routeArgs(await app.auth.adminPost(SHOP, "/app/settings", { intent: "save", crm: "commerce7", c7Tenant: TENANT.tenantId, c7AppId: TENANT.appId, c7RequestsPerMinute })));
+    expect((await page()).c7.requestsPerMinute).toBe(100);
+    expect(await save("5")).toMatchObject({ intent: "save", ok: false, errors: { c7RequestsPerMinute: expect.any(String) } });
+    expect((await page()).c7.requestsPerMinute).toBe(100);
+    expect(await save("120")).toEqual({ intent: "save", ok: true });
+    expect((await page()).c7.requestsPerMinute).toBe(120);
+    expect((await app.prisma.shop.findUniqueOrThrow({ where: { domain: SHOP } })).c7RequestsPerMinute).toBe(120);
+  });
 });

@@ -6,14 +6,22 @@
 //   429                                   → throttled, honouring Retry-After
 //   400, 404, 422 (and other 4xx)         → permanent, with Commerce7's message
 //   401, 403                              → auth: permanent until the credentials change
+// Before each request it takes a token of the shop's pace (`gate`).
 import { z } from "zod";
 import { env } from "../../env.server";
 import { SyncError, parseRetryAfter } from "../../queue/errors";
 import { networkProblem } from "../network-errors";
+import type { RequestGate } from "./pace.server";
 
 export type Commerce7Credentials = { tenant: string; appId: string; appSecret: string };
 
-export type Commerce7Options = { baseUrl?: string; timeoutMs?: number; fetch?: typeof fetch };
+export type Commerce7Options = {
+  baseUrl?: string;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  /** Taken before every request: the shop's pace (pace.server.ts). Absent: unpaced. */
+  gate?: RequestGate;
+};
 
 const errorBody = z.looseObject({ message: z.string().optional(), errors: z.array(z.unknown()).optional() });
 
@@ -24,6 +32,7 @@ export class Commerce7Client {
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
   private readonly authorization: string;
+  private readonly gate?: RequestGate;
 
   constructor(
     private readonly creds: Commerce7Credentials,
@@ -33,6 +42,7 @@ export class Commerce7Client {
     this.timeoutMs = opts.timeoutMs ?? env.COMMERCE7_TIMEOUT_MS;
     this.fetchImpl = opts.fetch ?? fetch;
     this.authorization = `Basic ${Buffer.from(`${creds.appId}:${creds.appSecret}`).toString("base64")}`;
+    this.gate = opts.gate;
   }
 
   get tenant() {
@@ -48,6 +58,9 @@ export class Commerce7Client {
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const what = `Commerce7 ${method} ${path}`;
+    // Every request draws on the shop's pace first, so the tenant's limit
+    // holds per request, not per queue item (ADR 0021).
+    await this.gate?.(opts.signal);
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
 

@@ -10,6 +10,7 @@ import { asPlatform } from "../../domain/customers.server";
 import { getCommerce7Credentials } from "../../domain/shops.server";
 import { SyncError } from "../../queue/errors";
 import { Commerce7Client, type Commerce7Options } from "./client.server";
+import { commerce7Gate, DEFAULT_COMMERCE7_REQUESTS_PER_MINUTE } from "./pace.server";
 import { ensureAddress, listAddresses } from "./addresses.server";
 import { findOrCreateCustomer } from "./customers.server";
 import { convergeMembership, type MembershipDelivery } from "./memberships.server";
@@ -20,21 +21,30 @@ export type Commerce7ProcessorInput = {
   item: { id: string; customerId: string };
   signal?: AbortSignal;
   clientOptions?: Commerce7Options;
+  /** Requests already paid for: the worker took the item's first token before starting it. */
+  prepaidRequests?: number;
 };
 
-export async function commerce7ClientFor(db: Db, shop: string, opts?: Commerce7Options): Promise<Commerce7Client> {
+/** The shop's client, paced per request at the shop's Commerce7 pace (pace.server.ts). */
+export async function commerce7ClientFor(db: Db, shop: string, opts?: Commerce7Options, prepaidRequests = 0): Promise<Commerce7Client> {
   const creds = await getCommerce7Credentials(db, shop);
   if (!creds) {
     throw new SyncError("auth", "Commerce7 is not connected: enter the tenant, app id and app secret in Settings.", { platform: "commerce7" });
   }
-  return new Commerce7Client(creds, opts);
+  return new Commerce7Client(creds, { ...opts, gate: opts?.gate ?? (await shopCommerce7Gate(db, shop, prepaidRequests)) });
+}
+
+/** The request gate of the shop's own pace (Shop.c7RequestsPerMinute). */
+export async function shopCommerce7Gate(db: Db, shop: string, prepaidRequests = 0) {
+  const row = await db.shop.findUnique({ where: { domain: shop }, select: { c7RequestsPerMinute: true } });
+  return commerce7Gate(db, shop, row?.c7RequestsPerMinute ?? DEFAULT_COMMERCE7_REQUESTS_PER_MINUTE, prepaidRequests);
 }
 
 export async function convergeCommerce7Member(input: Commerce7ProcessorInput) {
   const { db, shop, item, signal } = input;
   const customer = await db.customer.findFirst({ where: { id: item.customerId, shop: shop.domain } });
   if (!customer) throw new SyncError("permanent", `Customer ${item.customerId} no longer exists in this shop`);
-  const client = await commerce7ClientFor(db, shop.domain, input.clientOptions);
+  const client = await commerce7ClientFor(db, shop.domain, input.clientOptions, input.prepaidRequests);
 
   // Only the Commerce7 id: a Shopify GID (kept from orders, or from before a
   // platform switch) is "Customer not found" to Commerce7.
