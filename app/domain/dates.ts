@@ -71,8 +71,56 @@ export function spendWindowStart(at: Date, timeZone: string): Date {
  * and the zone's short name ("PST", "GMT+13"), so a merchant never mistakes it
  * for their own machine's time or UTC.
  */
-export function localDateTime(instant: Date, timeZone: string): string {
+export function localDateTime(instant: Date, timeZone: string, opts: { seconds?: boolean } = {}): string {
   const z = zoned(instant, timeZone);
   const name = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "short" }).formatToParts(instant).find((p) => p.type === "timeZoneName")?.value ?? timeZone;
-  return `${z.toPlainDate().toString()} ${String(z.hour).padStart(2, "0")}:${String(z.minute).padStart(2, "0")} ${name}`;
+  const ss = opts.seconds ? `:${String(z.second).padStart(2, "0")}` : "";
+  return `${z.toPlainDate().toString()} ${String(z.hour).padStart(2, "0")}:${String(z.minute).padStart(2, "0")}${ss} ${name}`;
+}
+
+/** The instant a shop-local date ("YYYY-MM-DD") starts; a RangeError for a date that is not one. */
+export function localDayStart(date: string, timeZone: string): Date {
+  let day: Temporal.PlainDate;
+  try {
+    day = Temporal.PlainDate.from(date, { overflow: "reject" });
+  } catch {
+    throw new RangeError(`Not a date: "${date}"`);
+  }
+  zoned(new Date(0), timeZone); // names an unknown zone the same way as elsewhere
+  return new Date(day.toZonedDateTime({ timeZone }).epochMilliseconds);
+}
+
+/** The shop-local date `days` calendar days after `date` (negative: before). */
+export function addLocalDays(date: string, days: number): string {
+  return Temporal.PlainDate.from(date).add({ days }).toString();
+}
+
+/**
+ * A time of the shop's day for a sentence: "14:32" when it falls on the same
+ * shop-local date as `now`, else "2026-12-02 14:32".
+ */
+export function localClock(instant: Date, timeZone: string, now: Date = new Date()): string {
+  const z = zoned(instant, timeZone);
+  const hm = `${String(z.hour).padStart(2, "0")}:${String(z.minute).padStart(2, "0")}`;
+  const day = z.toPlainDate().toString();
+  return day === localDate(now, timeZone) ? hm : `${day} ${hm}`;
+}
+
+/** How long ago, for a list: "just now", "3 min ago", "5 h ago", "2 days ago"; past a week the shop-local date. */
+export function timeAgo(instant: Date, timeZone: string, now: Date = new Date()): string {
+  const s = Math.max(0, Math.round((now.getTime() - instant.getTime()) / 1000));
+  if (s < 45) return "just now";
+  const min = Math.round(s / 60);
+  if (min < 60) return `${min} min ago`;
+  const h = Math.round(min / 60);
+  if (h < 24) return `${h} h ago`;
+  const d = Math.round(h / 24);
+  if (d < 7) return d === 1 ? "1 day ago" : `${d} days ago`;
+  return localDate(instant, timeZone);
+}
+
+/** The zone's short name at `instant` ("PST", "GMT+13"), for a column heading. */
+export function zoneName(timeZone: string, instant: Date = new Date()): string {
+  zoned(instant, timeZone);
+  return new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "short" }).formatToParts(instant).find((p) => p.type === "timeZoneName")?.value ?? timeZone;
 }

@@ -23,3 +23,20 @@ export function networkProblem(error: unknown): string {
   if (typeof code === "string") return PLAIN[code] ? `${PLAIN[code]} (${code})` : `failed (${code})`;
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Whether nothing answered: a transport error (a socket or DNS code) or a
+ * timeout, anywhere in the error's cause chain. The queue records such a
+ * failure as "unreachable", which merchants read as "could not be reached";
+ * an answer that came back wrong (5xx, malformed) is not one.
+ */
+export function isTransportFailure(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; depth < 4 && e && typeof e === "object"; depth++) {
+    const { code, name } = e as { code?: unknown; name?: unknown };
+    if (typeof code === "string" && (code in PLAIN || /^(E[A-Z]{3,}|UND_ERR_[A-Z_]+)$/.test(code))) return true;
+    if (name === "TimeoutError") return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -219,7 +219,7 @@ export async function recoverExpiredLeases(db: Db, now: Date): Promise<QueueItem
       `UPDATE "CrmSyncQueue"
        SET status = CASE WHEN attempts + 1 >= "maxAttempts" THEN 'failed' ELSE 'pending' END,
            attempts = attempts + 1, fence = fence + 1, "lockedBy" = NULL, "leaseUntil" = NULL, "nextRunAt" = $1,
-           "lastError" = 'The worker running this item stopped responding (lease expired); retrying.', "updatedAt" = $1
+           "lastError" = 'The worker running this item stopped responding (lease expired); retrying.', "lastErrorKind" = NULL, "updatedAt" = $1
        WHERE status = 'processing' AND "leaseUntil" < $1
        RETURNING *`,
       now,

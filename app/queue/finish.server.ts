@@ -12,9 +12,17 @@ import { queueLog } from "./log.server";
 import { queryRows, sql } from "./sql.server";
 import { refreshSyncState } from "./sync-state.server";
 import type { ProcessorResult } from "./registry";
-import type { AttemptOutcome, QueueItem } from "./types";
+import type { AttemptOutcome, ErrorKind, QueueItem } from "./types";
 
-export type AttemptInfo = { workerId: string; startedAt: Date; durationMs: number; httpStatus?: number; error?: string };
+export type AttemptInfo = {
+  workerId: string;
+  startedAt: Date;
+  durationMs: number;
+  httpStatus?: number;
+  error?: string;
+  /** How it failed, kept beside lastError for the merchant's sentence (app/queue/reasons.ts). */
+  kind?: ErrorKind;
+};
 
 // VALUES lists carry untyped parameters; PostgreSQL needs the fence cast to compare it.
 const castInt = (expr: string) => (dbProvider === "postgresql" ? `CAST(${expr} AS INTEGER)` : expr);
@@ -69,7 +77,7 @@ export async function recordSuccesses(db: Db, entries: Success[], opts: { sideWr
     const updated = await tx.$queryRawUnsafe<{ id: string }[]>(
       sql(`WITH v(id, fence, result) AS (VALUES ${values})
        UPDATE "CrmSyncQueue" SET status = 'completed', "completedAt" = $1, attempts = attempts + 1, result = v.result,
-         "lastError" = NULL, "lockedBy" = NULL, "leaseUntil" = NULL, "updatedAt" = $1
+         "lastError" = NULL, "lastErrorKind" = NULL, "lockedBy" = NULL, "leaseUntil" = NULL, "updatedAt" = $1
        FROM v WHERE "CrmSyncQueue".id = v.id AND "CrmSyncQueue".fence = ${castInt("v.fence")} AND "CrmSyncQueue".status = 'processing'
        RETURNING "CrmSyncQueue".id`),
       now,
@@ -152,7 +160,7 @@ async function completeInOneStatement(db: Db | Tx, entries: Success[], note?: st
     `WITH v(id, fence, result, started, duration) AS (VALUES ${values}),
      done AS (
        UPDATE "CrmSyncQueue" q SET status = 'completed', "completedAt" = $1, attempts = q.attempts + 1, result = v.result,
-         "lastError" = NULL, "lockedBy" = NULL, "leaseUntil" = NULL, "updatedAt" = $1
+         "lastError" = NULL, "lastErrorKind" = NULL, "lockedBy" = NULL, "leaseUntil" = NULL, "updatedAt" = $1
        FROM v WHERE q.id = v.id AND q.fence = CAST(v.fence AS INTEGER) AND q.status = 'processing'
        RETURNING q.id, q.shop, q."customerId", q."enrollmentId", q.attempts, v.started, v.duration
      ),
@@ -279,7 +287,7 @@ export async function recordSuccess(db: Db, item: QueueItem, out: ProcessorResul
 async function endUninstalled(tx: Tx, item: QueueItem, attempts: number, info: AttemptInfo): Promise<boolean> {
   const { count } = await tx.crmSyncQueue.updateMany({
     where: held(item),
-    data: { status: "cancelled", attempts, lastError: info.error ?? null, discardedBy: null, discardReason: UNINSTALLED_REASON, lockedBy: null, leaseUntil: null },
+    data: { status: "cancelled", attempts, lastError: info.error ?? null, lastErrorKind: info.kind ?? null, discardedBy: null, discardReason: UNINSTALLED_REASON, lockedBy: null, leaseUntil: null },
   });
   if (count === 0) return false;
   await attemptRow(tx, item, attempts, "failed", info);
@@ -306,6 +314,7 @@ export async function recordRetry(db: Db, item: QueueItem, delayMs: number, info
         attempts,
         nextRunAt: new Date(Date.now() + (failed ? 0 : delayMs)),
         lastError: failed ? `Gave up after ${attempts} attempts. Last error: ${info.error ?? "unknown"}` : (info.error ?? null),
+        lastErrorKind: info.kind ?? null,
         lockedBy: null,
         leaseUntil: null,
       },
@@ -331,7 +340,7 @@ export async function recordFailure(db: Db, item: QueueItem, info: AttemptInfo):
     if (await shopUninstalled(tx, item.shop)) return (await endUninstalled(tx, item, item.attempts + 1, info)) ? "cancelled" : "stale";
     const { count } = await tx.crmSyncQueue.updateMany({
       where: held(item),
-      data: { status: "failed", attempts: { increment: 1 }, lastError: info.error ?? "failed", lockedBy: null, leaseUntil: null },
+      data: { status: "failed", attempts: { increment: 1 }, lastError: info.error ?? "failed", lastErrorKind: info.kind ?? "permanent", lockedBy: null, leaseUntil: null },
     });
     if (count === 0) return "stale";
     await attemptRow(tx, item, item.attempts + 1, "failed", info);
@@ -352,6 +361,7 @@ export async function recordDeferral(db: Db, item: QueueItem, retryAfterMs: numb
         throttleDeferrals: { increment: 1 },
         nextRunAt: new Date(Date.now() + retryAfterMs),
         lastError: info.error ?? "throttled",
+        lastErrorKind: "throttled",
         lockedBy: null,
         leaseUntil: null,
       },
@@ -367,7 +377,7 @@ export async function recordRelease(db: Db, item: QueueItem, info: AttemptInfo):
   return db.$transaction(async (tx) => {
     const { count } = await tx.crmSyncQueue.updateMany({
       where: held(item),
-      data: { status: "pending", nextRunAt: new Date(), lockedBy: null, leaseUntil: null, lastError: info.error ?? null },
+      data: { status: "pending", nextRunAt: new Date(), lockedBy: null, leaseUntil: null, lastError: info.error ?? null, lastErrorKind: null },
     });
     if (count === 0) return false;
     await attemptRow(tx, item, item.attempts, "released", info);

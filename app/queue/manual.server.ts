@@ -91,3 +91,66 @@ export async function discard(db: Db, shop: string, id: string, { by, reason }: 
   wakeWorker();
   return { ok: true };
 }
+
+export type BulkResult =
+  | { ok: true; changed: number; skipped: { id: string; status: string }[] }
+  | { ok: false; reason: string };
+
+/**
+ * Bulk retry or discard of the items selected on the queue screen: all of
+ * them are this shop's, or nothing is done (an id of another shop, or one
+ * that is gone, is named in the refusal). In ONE transaction, under the
+ * members' locks, each item's status guard decides: the ones in a state the
+ * operation applies to change; the rest (running, already completed…) are
+ * left alone and returned as skipped, with their status.
+ */
+async function bulk(
+  db: Db,
+  shop: string,
+  ids: string[],
+  op: { from: string[]; data: Record<string, unknown>; promote: boolean },
+): Promise<BulkResult> {
+  const unique = [...new Set(ids)];
+  const found = await db.crmSyncQueue.findMany({ where: { shop, id: { in: unique } }, select: { id: true } });
+  if (found.length !== unique.length) {
+    const known = new Set(found.map((f) => f.id));
+    const missing = unique.filter((id) => !known.has(id));
+    return {
+      ok: false,
+      reason: `${missing.length === 1 ? "1 selected item is" : `${missing.length} selected items are`} not in this shop's sync queue (gone, or never here); nothing was changed.`,
+    };
+  }
+  const { changed, skipped } = await db.$transaction(async (tx) => {
+    const items = await tx.crmSyncQueue.findMany({ where: { shop, id: { in: unique } }, select: { id: true, customerId: true, enrollmentId: true } });
+    await lockMembers(tx, shop, items.map((i) => i.customerId));
+    const { count } = await tx.crmSyncQueue.updateMany({ where: { shop, id: { in: unique }, status: { in: op.from } }, data: op.data });
+    // Read after the update, under the locks: what did not change is in another state.
+    const after = await tx.crmSyncQueue.findMany({ where: { shop, id: { in: unique } }, select: { id: true, status: true } });
+    const target = String(op.data.status);
+    if (count) {
+      await refreshSyncState(tx, shop, items.map((i) => i.enrollmentId));
+      if (op.promote) await promoteNext(tx, items.map((i) => ({ shop, customerId: i.customerId })));
+    }
+    return { changed: count, skipped: after.filter((a) => a.status !== target).map((a) => ({ id: a.id, status: a.status })) };
+  });
+  if (changed) wakeWorker();
+  return { ok: true, changed, skipped };
+}
+
+/** Selected failed or waiting items → pending now, with a fresh attempt budget (see retryNow). */
+export function retryMany(db: Db, shop: string, ids: string[]): Promise<BulkResult> {
+  return bulk(db, shop, ids, {
+    from: ["failed", "pending"],
+    data: { status: "pending", nextRunAt: new Date(), attempts: 0, throttleDeferrals: 0 },
+    promote: false,
+  });
+}
+
+/** Selected waiting or failed items → cancelled, with who and why (see discard). */
+export function discardMany(db: Db, shop: string, ids: string[], { by, reason }: { by: string | null; reason: string }): Promise<BulkResult> {
+  return bulk(db, shop, ids, {
+    from: ["pending", "failed"],
+    data: { status: "cancelled", discardedBy: by, discardReason: reason || "Discarded", lockedBy: null, leaseUntil: null },
+    promote: true,
+  });
+}

@@ -3,11 +3,12 @@
 import type { Db } from "../db.server";
 import { backoffDelay, type BackoffPolicy } from "./backoff";
 import { isSyncError } from "./errors";
+import { isTransportFailure } from "../integrations/network-errors";
 import { recordDeferral, recordFailure, recordRetry, recordSuccessAlone, type AttemptInfo, type Success } from "./finish.server";
 import { queueLog } from "./log.server";
 import { observeAttempt } from "../metrics.server";
 import { getProcessor } from "./registry";
-import type { QueueItem } from "./types";
+import type { ErrorKind, QueueItem } from "./types";
 
 /** A throttled item is deferred at most this many times before a deferral costs an attempt. */
 export const MAX_THROTTLE_DEFERRALS = 50;
@@ -109,19 +110,21 @@ async function runOnce(db: Db, item: QueueItem, o: RunOptions): Promise<RunOutco
     const message = timeout.aborted ? `No answer within ${o.timeoutMs} ms` : error instanceof Error ? error.message : String(error);
     const httpStatus = isSyncError(error) ? error.httpStatus : undefined;
     const kind = timeout.aborted ? "retryable" : isSyncError(error) ? error.kind : "retryable";
+    // What the merchant will read (app/queue/reasons.ts): "could not be reached" only when nothing answered.
+    const errorKind: ErrorKind = kind === "retryable" && (timeout.aborted || isTransportFailure(error)) ? "unreachable" : kind;
 
     if (kind === "throttled" && item.throttleDeferrals < MAX_THROTTLE_DEFERRALS) {
       const wait = isSyncError(error) && error.retryAfterMs !== undefined ? error.retryAfterMs : DEFAULT_THROTTLE_DELAY_MS;
-      const ok = await recordDeferral(db, item, wait, info({ error: message, httpStatus }));
+      const ok = await recordDeferral(db, item, wait, info({ error: message, httpStatus, kind: errorKind }));
       return done(ok ? "throttled" : "stale", { retryAfterMs: wait });
     }
     if (kind === "permanent" || kind === "auth") {
-      const recorded = await recordFailure(db, item, info({ error: message, httpStatus }));
+      const recorded = await recordFailure(db, item, info({ error: message, httpStatus, kind: errorKind }));
       if (recorded === "failed") o.onPermanentFailure?.(item, message);
       return done(recorded, { error: message, httpStatus });
     }
     const delay = backoffDelay(item.attempts + 1, o.backoff, o.random);
-    const { recorded, failed, cancelled } = await recordRetry(db, item, delay, info({ error: message, httpStatus }));
+    const { recorded, failed, cancelled } = await recordRetry(db, item, delay, info({ error: message, httpStatus, kind: errorKind }));
     if (failed) o.onPermanentFailure?.(item, message);
     const outcome = !recorded ? "stale" : cancelled ? "cancelled" : failed ? "failed" : "retry";
     return done(outcome, { error: message, httpStatus, delayMs: outcome === "retry" ? delay : undefined });

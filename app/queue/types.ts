@@ -15,6 +15,28 @@ export const ACTION_LABELS: Record<QueueAction, string> = {
   refresh_shop_context: "Read the shop's time zone and currency",
 };
 
+/**
+ * Membership work: the items that put one member's membership on the
+ * platform. Everything else (the member discount, alert emails, customer data
+ * requests, resyncs, the shop's context) is the app's own upkeep: the queue
+ * screen filters on this and shows the upkeep muted.
+ */
+export const MEMBER_ACTIONS: readonly QueueAction[] = ["add_membership", "cancel_membership", "upgrade_membership", "leave_platform"];
+export const INTERNAL_ACTIONS: readonly QueueAction[] = ACTIONS.filter((a) => !MEMBER_ACTIONS.includes(a));
+export const isMemberAction = (action: string) => (MEMBER_ACTIONS as readonly string[]).includes(action);
+
+/** The platforms an item runs against (CrmSyncQueue.platform). */
+export const PLATFORMS = ["shopify", "commerce7"] as const;
+export const PLATFORM_LABELS: Record<(typeof PLATFORMS)[number], string> = { shopify: "Shopify", commerce7: "Commerce7" };
+
+/**
+ * How the last attempt failed (CrmSyncQueue.lastErrorKind): the SyncError
+ * kinds, with "retryable" split so a merchant reads "could not be reached"
+ * only when nothing answered (network, timeout).
+ */
+export const ERROR_KINDS = ["unreachable", "retryable", "permanent", "auth", "throttled"] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
 export const STATUSES = ["pending", "processing", "completed", "failed", "cancelled"] as const;
 export type QueueStatus = (typeof STATUSES)[number];
 

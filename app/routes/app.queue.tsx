@@ -1,163 +1,530 @@
-// The sync queue screen: every sync item of the shop, with retry and discard.
+// The sync queue screen: the shop's sync items in a Polaris IndexTable with
+// IndexFilters. Tabs by status with their counts; filters (type, action,
+// platform, the day queued) and a member search apply as they are chosen and
+// live in the URL; bulk retry and discard on the selection; "Retry all
+// failed" from the title bar, confirmed with the count. While anything is
+// pending or running, the list refreshes itself (revalidation, no reload).
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, IndexTable, InlineStack, Layout, Page, Select, Text } from "@shopify/polaris";
-import { TitleBar } from "@shopify/app-bridge-react";
-import { useState } from "react";
+import { useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import {
+  Badge,
+  Banner,
+  BlockStack,
+  Box,
+  Card,
+  ChoiceList,
+  EmptySearchResult,
+  EmptyState,
+  IndexFilters,
+  IndexTable,
+  InlineStack,
+  Layout,
+  Link,
+  Page,
+  Text,
+  TextField,
+  useIndexResourceState,
+  useSetIndexFiltersMode,
+  IndexFiltersMode,
+} from "@shopify/polaris";
+import type { IndexFiltersProps } from "@shopify/polaris";
+import { Modal, TitleBar, useAppBridge } from "@shopify/app-bridge-react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { z } from "zod";
 import prisma from "~/db.server";
+import { useLiveRefresh } from "~/components/live-refresh";
 import { noteTooLong } from "~/domain/bounds";
-import { localDateTime } from "~/domain/dates";
+import { zoneName } from "~/domain/dates";
+import { shopContext } from "~/domain/shops.server";
 import { staffUserId } from "~/domain/staff";
-import { discard, retryAllFailed, retryNow } from "~/queue/manual.server";
-import { listSyncItems } from "~/domain/sync-items.server";
-import { STATUSES } from "~/queue/types";
-import { queueStats } from "~/queue/stats.server";
+import { countsByStatus, listSyncItems, parseSyncListParams } from "~/domain/sync-items.server";
+import { discard, discardMany, retryAllFailed, retryMany, retryNow } from "~/queue/manual.server";
+import { ACTIONS, ACTION_LABELS, PLATFORMS, PLATFORM_LABELS } from "~/queue/types";
 import { authenticate } from "~/shopify.server";
-
-const FILTERS = ["", ...STATUSES];
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  const params = new URL(request.url).searchParams;
-  const [list, stats, shop] = await Promise.all([
-    listSyncItems(prisma, session.shop, { status: params.get("status"), cursor: params.get("cursor") }),
-    queueStats(prisma, { shop: session.shop }),
-    prisma.shop.findUnique({ where: { domain: session.shop }, select: { alertEmail: true, timezone: true } }),
+  const query = parseSyncListParams(new URL(request.url).searchParams);
+  const { timezone } = await shopContext(prisma, session.shop);
+  const [list, counts, shop] = await Promise.all([
+    listSyncItems(prisma, session.shop, query, { timeZone: timezone }),
+    countsByStatus(prisma, session.shop),
+    prisma.shop.findUnique({ where: { domain: session.shop }, select: { alertEmail: true } }),
   ]);
-  // Times on the shop's clock.
-  const items = list.items.map((i) => ({ ...i, nextRunAt: localDateTime(new Date(i.nextRunAt), shop?.timezone ?? "UTC") }));
-  return { ...list, items, stats, alertEmail: shop?.alertEmail ?? null };
+  return { ...list, counts, status: query.status ?? "", alertEmail: shop?.alertEmail ?? null, zone: zoneName(timezone) };
 };
 
-export const action = async ({ request }: ActionFunctionArgs) => {
+// The selection as the page posts it: ids of this shop's items (checked
+// against the database by the bulk operations), a page's worth at most.
+const bulkInput = z.object({
+  ids: z.array(z.string().min(1, "That is not a sync item id.").max(100, "That is not a sync item id.")).min(1, "Select at least one sync item.").max(250, "Select at most 250 sync items at a time."),
+});
+
+export type QueueActionResult = { ok: true; message?: string; retried?: number } | { ok: false; reason: string };
+
+export const action = async ({ request }: ActionFunctionArgs): Promise<QueueActionResult> => {
   const { session, sessionToken } = await authenticate.admin(request);
   const form = await request.formData();
   const intent = String(form.get("intent"));
-  const id = String(form.get("id") ?? "");
-  if (intent === "retry") return retryNow(prisma, session.shop, id);
-  if (intent === "discard") {
-    const reason = String(form.get("reason") ?? "Discarded from the queue screen");
+  // The staff user from the session token (sessions are offline: no user on them).
+  const by = staffUserId(sessionToken);
+  const reasonOf = () => String(form.get("reason") ?? "").trim() || "Discarded from the queue screen";
+
+  // One item (the detail page, older links): its own guarded operation.
+  const id = form.get("id");
+  if (id !== null && (intent === "retry" || intent === "discard")) {
+    if (intent === "retry") return retryNow(prisma, session.shop, String(id));
+    const reason = reasonOf();
     const tooLong = noteTooLong(reason);
-    if (tooLong) return { ok: false as const, reason: tooLong };
-    // The staff user from the session token (sessions are offline: no user on them).
-    return discard(prisma, session.shop, id, { by: staffUserId(sessionToken), reason });
+    if (tooLong) return { ok: false, reason: tooLong };
+    return discard(prisma, session.shop, String(id), { by, reason });
   }
-  if (intent === "retry-all") return { ok: true as const, retried: await retryAllFailed(prisma, session.shop) };
-  return { ok: false as const, reason: "Unknown action" };
+
+  if (intent === "retry" || intent === "discard") {
+    const parsed = bulkInput.safeParse({ ids: form.getAll("ids").map(String) });
+    if (!parsed.success) return { ok: false, reason: parsed.error.issues[0]?.message ?? "Select sync items first." };
+    const { ids } = parsed.data;
+    if (intent === "retry") {
+      const r = await retryMany(prisma, session.shop, ids);
+      return r.ok ? { ok: true, message: bulkMessage("queued to run now", r.changed, r.skipped) } : r;
+    }
+    const reason = reasonOf();
+    const tooLong = noteTooLong(reason);
+    if (tooLong) return { ok: false, reason: tooLong };
+    const r = await discardMany(prisma, session.shop, ids, { by, reason });
+    return r.ok ? { ok: true, message: bulkMessage("discarded", r.changed, r.skipped) } : r;
+  }
+  if (intent === "retry-all") {
+    const retried = await retryAllFailed(prisma, session.shop);
+    return { ok: true, retried, message: `${plural(retried, "failed item")} queued to run now` };
+  }
+  return { ok: false, reason: "Unknown action" };
 };
 
-const tone = { pending: "attention", processing: "info", failed: "critical", completed: "success", cancelled: undefined } as const;
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+const STATUS_WORDS: Record<string, string> = { pending: "waiting", processing: "running", completed: "completed", failed: "failed", cancelled: "discarded" };
+
+function bulkMessage(done: string, changed: number, skipped: { status: string }[]) {
+  const by = new Map<string, number>();
+  for (const s of skipped) by.set(s.status, (by.get(s.status) ?? 0) + 1);
+  const left = [...by].sort(([a], [b]) => a.localeCompare(b)).map(([status, n]) => `${n} ${STATUS_WORDS[status] ?? status}`);
+  return `${plural(changed, "item")} ${done}${left.length ? `; left alone: ${left.join(", ")}` : ""}`;
+}
+
+// The tabs: every status, with the shop's count of each.
+const TABS = [
+  { id: "all", status: "", label: "All" },
+  { id: "pending", status: "pending", label: "Pending" },
+  { id: "processing", status: "processing", label: "Running" },
+  { id: "failed", status: "failed", label: "Failed" },
+  { id: "completed", status: "completed", label: "Completed" },
+  { id: "cancelled", status: "cancelled", label: "Discarded" },
+] as const;
+
+const STATUS_BADGE: Record<string, { tone?: "attention" | "info" | "critical" | "success"; label: string; progress?: "incomplete" | "partiallyComplete" | "complete" }> = {
+  pending: { tone: "attention", label: "Pending", progress: "incomplete" },
+  processing: { tone: "info", label: "Running", progress: "partiallyComplete" },
+  failed: { tone: "critical", label: "Failed" },
+  completed: { tone: "success", label: "Completed", progress: "complete" },
+  cancelled: { label: "Discarded" },
+};
+
+const RANGE_LABELS: Record<string, string> = { today: "Today", "7d": "Last 7 days", "30d": "Last 30 days", custom: "Custom range" };
+const KIND_LABELS: Record<string, string> = { membership: "Membership work", internal: "Internal: alerts, data requests, upkeep" };
+
+// What the filters change in the URL; a new filter starts from the newest page.
+const FILTER_KEYS = ["kind", "action", "platform", "range", "from", "to"] as const;
 
 export default function Queue() {
-  const { items, stats, status, alertEmail, nextCursor } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
-  const [params] = useSearchParams();
-  const [filter, setFilter] = useState(params.get("status") ?? status);
-  const count = (s: string) => stats.counts[s] ?? 0;
+  const { items, counts, status, alertEmail, nextCursor, prevCursor, zone } = useLoaderData<typeof loader>();
+  const [loadedParams, setParams] = useSearchParams();
+  const navigation = useNavigation();
+  // The controls show what was just chosen while its list loads (the URL being navigated to).
+  const pending = navigation.location?.pathname === "/app/queue" ? navigation.location.search : null;
+  const params = useMemo(() => (pending !== null ? new URLSearchParams(pending) : loadedParams), [pending, loadedParams]);
+  const fetcher = useFetcher<typeof action>();
+  const shopify = useAppBridge();
+  const busy = fetcher.state !== "idle";
+  // A navigation of this page (a tab, a filter, a page): the table shows it is loading.
+  const loading = navigation.state === "loading" && navigation.location?.pathname === "/app/queue";
+
+  // Live while anything may still change by itself.
+  useLiveRefresh(counts.pending + counts.processing > 0);
+
+  const update = useCallback(
+    (change: (next: URLSearchParams) => void) => {
+      const next = new URLSearchParams(params);
+      change(next);
+      next.delete("cursor");
+      next.delete("before");
+      setParams(next, { replace: true, preventScrollReset: true });
+    },
+    [params, setParams],
+  );
+
+  // The search field answers at once; the URL (and the list) follow a moment after typing stops.
+  const [query, setQuery] = useState(params.get("q") ?? "");
+  const typing = useRef<ReturnType<typeof setTimeout>>();
+  const onQueryChange = (value: string) => {
+    setQuery(value);
+    clearTimeout(typing.current);
+    typing.current = setTimeout(() => update((n) => (value.trim() ? n.set("q", value) : n.delete("q"))), 300);
+  };
+  useEffect(() => () => clearTimeout(typing.current), []);
+
+  const { mode, setMode } = useSetIndexFiltersMode();
+  // Filters apply as chosen; Cancel puts back what was there when filtering began.
+  const before = useRef<string>(params.toString());
+  useEffect(() => {
+    if (mode === IndexFiltersMode.Filtering) before.current = params.toString();
+    // Only on entering filter mode.
+  }, [mode]);
+
+  const list = (key: string) => params.getAll(key);
+  const setList = (key: string, values: string[]) =>
+    update((n) => {
+      n.delete(key);
+      for (const v of values) n.append(key, v);
+    });
+  const setOne = (key: string, value: string | null) => update((n) => (value ? n.set(key, value) : n.delete(key)));
+  const range = params.get("range") ?? "";
+
+  const filters: IndexFiltersProps["filters"] = [
+    {
+      key: "kind",
+      label: "Type",
+      filter: (
+        <ChoiceList
+          title="Type"
+          titleHidden
+          choices={Object.entries(KIND_LABELS).map(([value, label]) => ({ value, label }))}
+          selected={list("kind")}
+          onChange={(v) => setOne("kind", v[0] ?? null)}
+        />
+      ),
+      pinned: true,
+    },
+    {
+      key: "action",
+      label: "Action",
+      filter: (
+        <ChoiceList
+          title="Action"
+          titleHidden
+          allowMultiple
+          choices={ACTIONS.map((a) => ({ value: a, label: ACTION_LABELS[a] }))}
+          selected={list("action")}
+          onChange={(v) => setList("action", v)}
+        />
+      ),
+      pinned: true,
+    },
+    {
+      key: "platform",
+      label: "Platform",
+      filter: (
+        <ChoiceList
+          title="Platform"
+          titleHidden
+          allowMultiple
+          choices={PLATFORMS.map((p) => ({ value: p, label: PLATFORM_LABELS[p] }))}
+          selected={list("platform")}
+          onChange={(v) => setList("platform", v)}
+        />
+      ),
+      pinned: true,
+    },
+    {
+      key: "range",
+      label: "Queued",
+      filter: (
+        <BlockStack gap="200">
+          <ChoiceList
+            title="Queued"
+            titleHidden
+            choices={Object.entries(RANGE_LABELS).map(([value, label]) => ({ value, label }))}
+            selected={range ? [range] : []}
+            onChange={(v) =>
+              update((n) => {
+                if (v[0]) n.set("range", v[0]);
+                else n.delete("range");
+                if (v[0] !== "custom") {
+                  n.delete("from");
+                  n.delete("to");
+                }
+              })
+            }
+          />
+          {range === "custom" && (
+            <InlineStack gap="200" wrap={false}>
+              <TextField label="From" type="date" autoComplete="off" value={params.get("from") ?? ""} onChange={(v) => setOne("from", v)} />
+              <TextField label="To" type="date" autoComplete="off" value={params.get("to") ?? ""} onChange={(v) => setOne("to", v)} />
+            </InlineStack>
+          )}
+        </BlockStack>
+      ),
+      pinned: true,
+    },
+  ];
+
+  const applied: IndexFiltersProps["appliedFilters"] = [];
+  if (params.get("kind")) applied.push({ key: "kind", label: KIND_LABELS[params.get("kind")!] ?? params.get("kind")!, onRemove: () => setOne("kind", null) });
+  if (list("action").length)
+    applied.push({ key: "action", label: `Action: ${list("action").map((a) => ACTION_LABELS[a as keyof typeof ACTION_LABELS] ?? a).join(", ")}`, onRemove: () => setList("action", []) });
+  if (list("platform").length)
+    applied.push({ key: "platform", label: `Platform: ${list("platform").map((p) => PLATFORM_LABELS[p as keyof typeof PLATFORM_LABELS] ?? p).join(", ")}`, onRemove: () => setList("platform", []) });
+  if (range) {
+    const custom = range === "custom" ? ` ${params.get("from") || "…"} to ${params.get("to") || "…"}` : "";
+    applied.push({ key: "range", label: `Queued: ${RANGE_LABELS[range] ?? range}${custom}`, onRemove: () => update((n) => ["range", "from", "to"].forEach((k) => n.delete(k))) });
+  }
+
+  const selectedTab = Math.max(0, TABS.findIndex((t) => t.status === status));
+  const tabs = TABS.map((t) => ({
+    id: t.id,
+    content: t.label,
+    badge: String(t.status ? counts[t.status] : counts.all),
+    accessibilityLabel: `${t.label} (${t.status ? counts[t.status] : counts.all})`,
+    isLocked: true,
+  }));
+
+  // The selection survives every refresh; ids that left the list (another tab's now) leave it too.
+  const resources = useMemo(() => items.map((i) => ({ id: i.id })), [items]);
+  const { selectedResources, allResourcesSelected, handleSelectionChange, clearSelection, removeSelectedResources } = useIndexResourceState(resources);
+  useEffect(() => {
+    const shown = new Set(items.map((i) => i.id));
+    const gone = selectedResources.filter((id) => !shown.has(id));
+    if (gone.length) removeSelectedResources(gone);
+  }, [items, selectedResources, removeSelectedResources]);
+
+  const [discardOpen, setDiscardOpen] = useState(false);
+  const [retryAllOpen, setRetryAllOpen] = useState(false);
+  const [discardReason, setDiscardReason] = useState("");
+
+  const post = (data: Record<string, string | string[]>) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(data)) for (const x of [v].flat()) form.append(k, x);
+    fetcher.submit(form, { method: "post" });
+  };
+
+  // Each action says what it did (a toast); a refusal stays as a banner.
+  const result = fetcher.state === "idle" ? fetcher.data : undefined;
+  useEffect(() => {
+    if (result?.ok && result.message) {
+      shopify?.toast?.show(result.message);
+      clearSelection();
+    }
+  }, [result]);
+
+  const filtered = Boolean(params.get("q") || applied.length);
+  const emptyState = filtered ? (
+    <EmptySearchResult title="No sync items found" description="Try changing the filters or the search term" withIllustration />
+  ) : (
+    <EmptyState heading={status ? `No ${TABS[selectedTab]!.label.toLowerCase()} sync items` : "Nothing to sync yet"} image="">
+      <p>Every membership change you make is sent to your platform from here, and shows up in this list.</p>
+    </EmptyState>
+  );
+
   return (
-    <Page>
-      <TitleBar title="Sync queue" />
+    <Page fullWidth>
+      <TitleBar title="Sync queue">
+        <button variant="primary" disabled={counts.failed === 0} onClick={() => setRetryAllOpen(true)}>
+          Retry all failed
+        </button>
+      </TitleBar>
       <Layout>
         <Layout.Section>
           <BlockStack gap="300">
-            {count("failed") > 0 && (
-              <Banner tone="critical" title={`${count("failed")} sync item(s) failed permanently`}>
+            {counts.failed > 0 && (
+              <Banner tone="critical" title={`${plural(counts.failed, "sync item")} failed permanently`}>
                 <p>Fix the cause shown on each item (credentials, a missing address, a club mapping), then retry.</p>
-                <p>
-                  {alertEmail ? `Failures are emailed to ${alertEmail}.` : "Set an alert email in Settings to be emailed when a sync fails."}
-                </p>
+                <p>{alertEmail ? `Failures are emailed to ${alertEmail}.` : "Set an alert email in Settings to be emailed when a sync fails."}</p>
               </Banner>
             )}
-            {result && "reason" in result && !result.ok && <Banner tone="warning">{result.reason}</Banner>}
-            <Card>
-              <InlineStack gap="300" align="space-between" blockAlign="end">
-                <InlineStack gap="200">
-                  <Badge tone="attention">{`${count("pending")} pending`}</Badge>
-                  <Badge tone="info">{`${count("processing")} running`}</Badge>
-                  <Badge tone="critical">{`${count("failed")} failed`}</Badge>
-                  <Badge tone="success">{`${stats.completedLastHour} done in the last hour`}</Badge>
-                </InlineStack>
-                <InlineStack gap="200" blockAlign="end">
-                  <Form method="get">
-                    <InlineStack gap="200" blockAlign="end">
-                      <Select label="Status" name="status" value={filter} onChange={setFilter} options={FILTERS.map((s) => ({ label: s || "All", value: s }))} />
-                      <Button submit>Filter</Button>
-                    </InlineStack>
-                  </Form>
-                  <Form method="post">
-                    <input type="hidden" name="intent" value="retry-all" />
-                    <Button submit disabled={count("failed") === 0}>
-                      Retry all failed
-                    </Button>
-                  </Form>
-                </InlineStack>
-              </InlineStack>
-            </Card>
+            {result && !result.ok && (
+              <Banner tone="critical">
+                <p data-testid="queue-error">{result.reason}</p>
+              </Banner>
+            )}
             <Card padding="0">
+              <IndexFilters
+                tabs={tabs}
+                selected={selectedTab}
+                onSelect={(i) => update((n) => (TABS[i]?.status ? n.set("status", TABS[i]!.status) : n.delete("status")))}
+                queryValue={query}
+                queryPlaceholder="Search by member name or email"
+                onQueryChange={onQueryChange}
+                onQueryClear={() => onQueryChange("")}
+                filters={filters}
+                appliedFilters={applied}
+                onClearAll={() => {
+                  setQuery("");
+                  update((n) => [...FILTER_KEYS, "q"].forEach((k) => n.delete(k)));
+                }}
+                cancelAction={{ onAction: () => setParams(new URLSearchParams(before.current), { replace: true, preventScrollReset: true }), disabled: false, loading: false }}
+                mode={mode}
+                setMode={setMode}
+                canCreateNewView={false}
+                loading={loading}
+              />
               <IndexTable
                 resourceName={{ singular: "sync item", plural: "sync items" }}
                 itemCount={items.length}
-                selectable={false}
-                emptyState={<Text as="p" alignment="center">Nothing to sync.</Text>}
-                headings={[{ title: "Action" }, { title: "Member" }, { title: "Status" }, { title: "Attempts" }, { title: "Next try / error" }, { title: "" }]}
+                selectedItemsCount={allResourcesSelected ? "All" : selectedResources.length}
+                onSelectionChange={handleSelectionChange}
+                promotedBulkActions={[
+                  { content: "Retry now", onAction: () => post({ intent: "retry", ids: selectedResources }), disabled: busy },
+                  { content: "Discard", onAction: () => setDiscardOpen(true), disabled: busy },
+                ]}
+                loading={loading}
+                emptyState={emptyState}
+                headings={[
+                  { title: "Member" },
+                  { title: "Action" },
+                  { title: "Status" },
+                  { title: "Attempts" },
+                  { title: "Last attempt" },
+                  { title: `Next try (${zone})` },
+                  { title: "Reason" },
+                ]}
+                pagination={
+                  nextCursor || prevCursor
+                    ? {
+                        hasNext: Boolean(nextCursor),
+                        hasPrevious: Boolean(prevCursor),
+                        onNext: () => nextCursor && setParams(pageParams(params, "cursor", nextCursor), { preventScrollReset: true }),
+                        onPrevious: () => prevCursor && setParams(pageParams(params, "before", prevCursor), { preventScrollReset: true }),
+                      }
+                    : undefined
+                }
               >
-                {items.map((i, n) => (
-                  <IndexTable.Row id={i.id} key={i.id} position={n}>
-                    <IndexTable.Cell>
-                      {i.memberId ? (
-                        <Button variant="plain" url={`/app/members/${i.memberId}`}>
-                          {i.action}
-                        </Button>
-                      ) : (
-                        i.action
-                      )}
-                    </IndexTable.Cell>
-                    <IndexTable.Cell>{i.member ?? ""}</IndexTable.Cell>
-                    <IndexTable.Cell>
-                      <InlineStack gap="100">
-                        <Badge tone={tone[i.status as keyof typeof tone]}>{i.status}</Badge>
-                        {i.alerted && <Badge>emailed</Badge>}
-                      </InlineStack>
-                    </IndexTable.Cell>
-                    <IndexTable.Cell>{i.attempts}</IndexTable.Cell>
-                    <IndexTable.Cell>
-                      <Text as="span" tone={i.lastError ? "critical" : "subdued"}>
-                        {i.lastError ?? (i.status === "pending" ? `next try ${i.nextRunAt}` : "")}
-                      </Text>
-                    </IndexTable.Cell>
-                    <IndexTable.Cell>
-                      {(i.status === "failed" || i.status === "pending") && (
-                        <InlineStack gap="100">
-                          <Form method="post">
-                            <input type="hidden" name="intent" value="retry" />
-                            <input type="hidden" name="id" value={i.id} />
-                            <Button submit size="slim">
-                              Retry now
-                            </Button>
-                          </Form>
-                          <Form method="post">
-                            <input type="hidden" name="intent" value="discard" />
-                            <input type="hidden" name="id" value={i.id} />
-                            <Button submit size="slim" tone="critical">
-                              Discard
-                            </Button>
-                          </Form>
-                        </InlineStack>
-                      )}
-                    </IndexTable.Cell>
-                  </IndexTable.Row>
-                ))}
+                {items.map((i, n) => {
+                  const badge = STATUS_BADGE[i.status] ?? { label: i.status };
+                  const muted = i.internal ? "subdued" : undefined;
+                  return (
+                    <IndexTable.Row id={i.id} key={i.id} position={n} selected={selectedResources.includes(i.id)} tone={i.internal ? "subdued" : undefined}>
+                      <IndexTable.Cell>
+                        <Box maxWidth="180px">
+                          {i.member ? (
+                            <BlockStack>
+                              <Text as="span" fontWeight={i.internal ? "regular" : "semibold"} tone={muted} truncate>
+                                {i.memberName || i.member}
+                              </Text>
+                              {i.memberName && (
+                                <Text as="span" tone="subdued" variant="bodySm" truncate>
+                                  {i.member}
+                                </Text>
+                              )}
+                            </BlockStack>
+                          ) : (
+                            <Text as="span" tone="subdued">
+                              Shop
+                            </Text>
+                          )}
+                        </Box>
+                      </IndexTable.Cell>
+                      <IndexTable.Cell>
+                        <Box maxWidth="170px">
+                          <Text as="span" tone={muted} truncate>
+                            <Link url={`/app/queue/${i.id}`} dataPrimaryLink monochrome removeUnderline>
+                              {i.action}
+                            </Link>
+                          </Text>
+                        </Box>
+                      </IndexTable.Cell>
+                      <IndexTable.Cell>
+                        <span data-testid="item-status" data-status={i.status}>
+                          <Badge tone={badge.tone} progress={badge.progress}>
+                            {badge.label}
+                          </Badge>
+                        </span>
+                      </IndexTable.Cell>
+                      <IndexTable.Cell>
+                        <Text as="span" tone={muted} numeric>{`${i.attempts} of ${i.maxAttempts}`}</Text>
+                      </IndexTable.Cell>
+                      <IndexTable.Cell>
+                        <span title={i.lastAttemptAt ?? undefined}>
+                          <Text as="span" tone="subdued">
+                            {i.lastAttemptAgo ?? "—"}
+                          </Text>
+                        </span>
+                      </IndexTable.Cell>
+                      <IndexTable.Cell>
+                        <span title={i.nextTry ?? undefined}>
+                          <Text as="span" tone={muted}>
+                            {i.nextTryShort ?? "—"}
+                          </Text>
+                        </span>
+                      </IndexTable.Cell>
+                      <IndexTable.Cell>
+                        {/* The short reason; the full one, and every attempt's raw error, are on the item's page. */}
+                        <Box maxWidth="260px">
+                          <span title={i.reason ?? undefined} data-testid="item-reason">
+                            <Text as="span" tone={i.status === "failed" ? "critical" : "subdued"} truncate>
+                              {i.reason ?? ""}
+                            </Text>
+                          </span>
+                        </Box>
+                      </IndexTable.Cell>
+                    </IndexTable.Row>
+                  );
+                })}
               </IndexTable>
             </Card>
-            {(nextCursor || params.get("cursor")) && (
-              <InlineStack gap="200">
-                {params.get("cursor") && <Button url={`/app/queue?${new URLSearchParams(status ? { status } : {})}`}>Newest</Button>}
-                {nextCursor && <Button url={`/app/queue?${new URLSearchParams({ ...(status ? { status } : {}), cursor: nextCursor })}`}>Older items</Button>}
-              </InlineStack>
-            )}
           </BlockStack>
         </Layout.Section>
       </Layout>
+
+      {/* App Bridge modals: the admin draws them over the page, with the title bar's buttons as the footer. */}
+      <Modal id="discard-selected" open={discardOpen} onHide={() => setDiscardOpen(false)}>
+        <Box padding="400">
+          <BlockStack gap="300">
+            <Text as="p">{`${plural(selectedResources.length, "selected item")} will not be sent. Running or completed items are left alone.`}</Text>
+            <TextField label="Reason" value={discardReason} onChange={setDiscardReason} autoComplete="off" maxLength={500} helpText="Kept with each item, with your name." />
+          </BlockStack>
+        </Box>
+        <TitleBar title={`Discard ${plural(selectedResources.length, "sync item")}?`}>
+          <button
+            variant="primary"
+            tone="critical"
+            disabled={busy}
+            onClick={() => {
+              post({ intent: "discard", ids: selectedResources, reason: discardReason });
+              setDiscardOpen(false);
+              setDiscardReason("");
+            }}
+          >
+            Discard
+          </button>
+          <button onClick={() => setDiscardOpen(false)}>Keep them</button>
+        </TitleBar>
+      </Modal>
+
+      <Modal id="retry-all-failed" open={retryAllOpen} onHide={() => setRetryAllOpen(false)}>
+        <Box padding="400">
+          <Text as="p">{`All ${plural(counts.failed, "failed item")} of this shop run again now, each with a fresh set of attempts. Fix their cause first, or they fail again.`}</Text>
+        </Box>
+        <TitleBar title={`Retry ${plural(counts.failed, "failed item")}?`}>
+          <button
+            variant="primary"
+            disabled={busy}
+            onClick={() => {
+              post({ intent: "retry-all" });
+              setRetryAllOpen(false);
+            }}
+          >
+            {`Retry ${counts.failed}`}
+          </button>
+          <button onClick={() => setRetryAllOpen(false)}>Cancel</button>
+        </TitleBar>
+      </Modal>
     </Page>
   );
+}
+
+function pageParams(params: URLSearchParams, key: "cursor" | "before", value: string) {
+  const next = new URLSearchParams(params);
+  next.delete("cursor");
+  next.delete("before");
+  next.set(key, value);
+  return next;
 }

@@ -4,7 +4,7 @@
 // September to the first Sunday of April) and UTC (none). Instants are written
 // with their explicit offset, so each case reads as the merchant's wall clock.
 import { describe, expect, it } from "vitest";
-import { addMonths, isTimeZone, localDate, spendWindowStart } from "~/domain/dates";
+import { addLocalDays, addMonths, isTimeZone, localClock, localDate, localDateTime, localDayStart, spendWindowStart, timeAgo } from "~/domain/dates";
 
 const LA = "America/Los_Angeles";
 const AKL = "Pacific/Auckland";
@@ -122,5 +122,26 @@ describe("isTimeZone", () => {
     ["", false],
   ])("%j → %s", (name, ok) => {
     expect(isTimeZone(name)).toBe(ok);
+  });
+});
+
+describe("queue screen times: day starts, local clock, time ago", () => {
+  it("a shop-local date starts at the zone's midnight; a date that does not exist is refused", () => {
+    expect(localDayStart("2026-12-01", "Pacific/Auckland").toISOString()).toBe("2026-11-30T11:00:00.000Z");
+    expect(localDayStart("2026-03-08", "America/Los_Angeles").toISOString()).toBe("2026-03-08T08:00:00.000Z");
+    expect(() => localDayStart("2026-02-31", "UTC")).toThrow(RangeError);
+    expect(addLocalDays("2026-03-01", -1)).toBe("2026-02-28");
+  });
+
+  it("localClock is the time alone on the same local day, else with the date; timeAgo rounds", () => {
+    const now = new Date("2026-12-01T10:30:00Z"); // 23:30 in Auckland
+    expect(localClock(new Date("2026-12-01T10:45:00Z"), "Pacific/Auckland", now)).toBe("23:45");
+    expect(localClock(new Date("2026-12-01T11:05:00Z"), "Pacific/Auckland", now)).toBe("2026-12-02 00:05");
+    expect(timeAgo(new Date(now.getTime() - 20_000), "UTC", now)).toBe("just now");
+    expect(timeAgo(new Date(now.getTime() - 3 * 60_000), "UTC", now)).toBe("3 min ago");
+    expect(timeAgo(new Date(now.getTime() - 5 * 3_600_000), "UTC", now)).toBe("5 h ago");
+    expect(timeAgo(new Date(now.getTime() - 2 * 86_400_000), "UTC", now)).toBe("2 days ago");
+    expect(timeAgo(new Date(now.getTime() - 9 * 86_400_000), "UTC", now)).toBe("2026-11-22");
+    expect(localDateTime(new Date("2026-12-01T10:30:07Z"), "UTC", { seconds: true })).toBe("2026-12-01 10:30:07 UTC");
   });
 });

@@ -114,3 +114,20 @@ export async function sandboxSql(statement: string) {
     await client.end();
   }
 }
+
+/** Rows of one query on the sandbox's own database, read from outside the app (as sandboxSql writes). */
+export async function sandboxQuery<T extends Record<string, unknown>>(statement: string): Promise<T[]> {
+  const { databaseUrl } = inject("sandbox");
+  if (databaseUrl.startsWith("file:")) {
+    const out = spawnSync("sqlite3", ["-cmd", ".timeout 5000", "-json", databaseUrl.slice("file:".length), statement], { encoding: "utf8" });
+    if (out.status !== 0) throw new Error(`sqlite3: ${out.stderr}`);
+    return out.stdout.trim() ? (JSON.parse(out.stdout) as T[]) : [];
+  }
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(statement)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
