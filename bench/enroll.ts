@@ -63,7 +63,9 @@ try {
       const res = await review.action(auth.routeArgs(request)).catch((e: unknown) => e);
       times.push(performance.now() - t);
       if (!(res instanceof Response) || res.status !== 302) throw new Error(`submit failed: ${JSON.stringify(res)}`);
-      const state = new URL(res.headers.get("Location")!, "http://x").searchParams.get("synced") ?? "?";
+      // Where the sync stands right after the submit: the enrollment's state (what the member page shows).
+      const customerId = new URL(res.headers.get("Location")!, "http://x").pathname.split("/").pop()!;
+      const state = (await prisma.enrollment.findFirst({ where: { shop, customerId, status: "active" }, select: { syncState: true } }))?.syncState ?? "?";
       outcomes.set(state, (outcomes.get(state) ?? 0) + 1);
     }
     return times;

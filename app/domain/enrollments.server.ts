@@ -35,7 +35,7 @@ export const enrollInput = memberInput.extend({
 });
 
 export type EnrollResult =
-  | { ok: true; enrollmentId: string; customerId: string; sync: "synced" | "queued"; message: string; duplicate: boolean }
+  | { ok: true; enrollmentId: string; customerId: string; sync: "synced" | "queued"; duplicate: boolean }
   | { ok: false; errors: Partial<Record<EnrollFields, string>>; existingMemberId?: string };
 
 export type StepResult = { ok: true; value: z.output<typeof memberInput> } | { ok: false; errors: Partial<Record<EnrollFields, string>> };
@@ -95,11 +95,6 @@ export async function openTiers(db: Db, shop: string) {
   });
 }
 
-function syncMessage(crm: string, sync: "synced" | "queued") {
-  if (sync === "synced") return crm === "commerce7" ? "Synced to Commerce7" : "Synced to Shopify";
-  return "Sync queued — retrying automatically";
-}
-
 /**
  * Enrolls from the wizard's fields. On a Commerce7 shop they include the
  * delivery step (see parseDelivery; `needsAddress=1` when the customer has no
@@ -114,7 +109,7 @@ export async function enroll(db: Db, shop: string, raw: Record<string, string | 
   const crm = shopRow?.crm ?? "shopify";
 
   const again = await db.enrollment.findUnique({ where: { shop_idempotencyKey: { shop, idempotencyKey: input.idempotencyKey } } });
-  if (again) return { ok: true, enrollmentId: again.id, customerId: again.customerId, sync: again.syncState === "synced" ? "synced" : "queued", message: syncMessage(crm, again.syncState === "synced" ? "synced" : "queued"), duplicate: true };
+  if (again) return { ok: true, enrollmentId: again.id, customerId: again.customerId, sync: again.syncState === "synced" ? "synced" : "queued", duplicate: true };
 
   const step = await checkMemberStep(db, shop, crm, raw);
   if (!step.ok) return step;
@@ -164,7 +159,7 @@ export async function enroll(db: Db, shop: string, raw: Record<string, string | 
       // makes ours fail a unique rule): answer with its enrollment.
       const winner = await db.enrollment.findUnique({ where: { shop_idempotencyKey: { shop, idempotencyKey: input.idempotencyKey } } });
       if (winner && (error instanceof AlreadyMember || isUniqueViolation(error))) {
-        return { ok: true, enrollmentId: winner.id, customerId: winner.customerId, sync: "queued", message: syncMessage(crm, "queued"), duplicate: true };
+        return { ok: true, enrollmentId: winner.id, customerId: winner.customerId, sync: "queued", duplicate: true };
       }
       if (error instanceof AlreadyMember) return alreadyMember(error.customerId);
       if (isUniqueViolation(error)) {
@@ -184,7 +179,7 @@ export async function enroll(db: Db, shop: string, raw: Record<string, string | 
   } else {
     wakeWorker();
   }
-  return { ok: true, enrollmentId: created.enrollmentId, customerId: created.customerId, sync, message: syncMessage(crm, sync), duplicate: false };
+  return { ok: true, enrollmentId: created.enrollmentId, customerId: created.customerId, sync, duplicate: false };
 }
 
 /** The wizard's addresses, one per kind, replacing earlier ones (their Commerce7 id is then found or made again). */

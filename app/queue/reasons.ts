@@ -94,3 +94,26 @@ export function itemReason(item: ReasonInput, timeZone: string, now: Date = new 
 export function actionLabel(actionType: string): string {
   return ACTION_LABELS[actionType as QueueAction] ?? actionType;
 }
+
+export type MemberSyncMessage = { tone: "success" | "info" | "warning" | "critical" | undefined; text: string; final: boolean };
+
+/**
+ * The member page's sentence for where their membership stands on the
+ * platform, from the enrollment's sync state and its latest item (the item
+ * that state was computed from): never from what a URL says happened.
+ */
+export function memberSyncMessage(
+  syncState: string,
+  latest: (ReasonInput & { status: string }) | null,
+  platform: string,
+  timeZone: string,
+  now: Date = new Date(),
+): MemberSyncMessage {
+  const who = PLATFORM_LABELS[platform as keyof typeof PLATFORM_LABELS] ?? platform;
+  if (syncState === "synced") return { tone: "success", text: `Synced to ${who}`, final: true };
+  if (syncState === "failed") return { tone: "critical", text: (latest && itemReason(latest, timeZone, now)) ?? `The sync to ${who} failed`, final: true };
+  if (syncState === "discarded") return { tone: undefined, text: latest?.discardReason ? `Not synced to ${who}: discarded (${latest.discardReason})` : `Not synced to ${who}: discarded`, final: true };
+  if (latest?.status === "processing") return { tone: "info", text: `Sending the membership to ${who} now`, final: false };
+  if (latest?.status === "pending" && latest.lastError) return { tone: "warning", text: itemReason(latest, timeZone, now) ?? `Sending the membership to ${who}`, final: false };
+  return { tone: "info", text: `Sending the membership to ${who}`, final: false };
+}

@@ -11,6 +11,8 @@ import { statusLabel } from "~/domain/membership-status";
 import { staffLabel, staffUserId } from "~/domain/staff";
 import { discard, retryNow } from "~/queue/manual.server";
 import { ACTION_LABELS, type QueueAction } from "~/queue/types";
+import { memberSyncMessage } from "~/queue/reasons";
+import { useLiveRefresh } from "~/components/live-refresh";
 import { localDate, localDateTime } from "~/domain/dates";
 import { formatMoney } from "~/domain/money";
 import { shopContext } from "~/domain/shops.server";
@@ -33,7 +35,11 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   // Dates on the shop's calendar, money in its currency.
   const { timezone, currency } = await shopContext(prisma, session.shop);
   const day = (d: Date) => localDate(d, timezone);
+  // Where the current membership stands on the platform: its latest item, as syncState was computed from it.
+  const latest = items.filter((q) => q.enrollmentId === enrollment.id).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))[0] ?? null;
+  const sync = memberSyncMessage(enrollment.syncState, latest, latest?.platform ?? crm, timezone);
   return {
+    sync,
     member: {
       id: enrollment.customerId,
       enrollmentId: enrollment.id,
@@ -122,7 +128,7 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
 const tone = { synced: "success", pending: "attention", failed: "critical", completed: "success", processing: "info", cancelled: undefined } as const;
 
 export default function Member() {
-  const { member, history, syncs, tiers, purchases } = useLoaderData<typeof loader>();
+  const { member, history, syncs, tiers, purchases, sync } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const busy = useNavigation().state !== "idle";
@@ -130,13 +136,22 @@ export default function Member() {
   const [tierOpen, setTierOpen] = useState(false);
   const [reason, setReason] = useState("");
   const [newTier, setNewTier] = useState(tiers[0]?.id ?? "");
-  // The latest action speaks first; the enrollment's outcome (in the URL) only until then.
-  const flash = result ? (result.ok ? result.message : null) : params.get("synced");
+  // The latest action speaks first. Otherwise the member's sync state does: shown while it is not
+  // synced, and right after an enrollment (`enrolled` only says one just happened; what the page
+  // says comes from the state, and follows it as the worker moves on).
+  const justEnrolled = params.get("enrolled") === "1";
+  const flash = result?.ok ? result.message : null;
+  const state = !result && (justEnrolled || sync.tone !== "success") ? sync : null;
   const submit = useSubmit();
   const shopify = useAppBridge();
   useEffect(() => {
     if (flash) shopify?.toast?.show(flash);
   }, [flash, shopify]);
+  useEffect(() => {
+    if (justEnrolled && !result) shopify?.toast?.show(sync.text);
+  }, [justEnrolled, result, sync.text, shopify]);
+  // Live while the platform is being updated.
+  useLiveRefresh(!sync.final);
 
   return (
     <Page>
@@ -151,6 +166,11 @@ export default function Member() {
             {flash && (
               <Banner tone={/queued/i.test(flash) ? "info" : "success"}>
                 <p data-testid="sync-banner">{flash}</p>
+              </Banner>
+            )}
+            {state && (
+              <Banner tone={state.tone}>
+                <p data-testid="sync-banner">{state.text}</p>
               </Banner>
             )}
             {result && !result.ok && <Banner tone="critical">{result.message}</Banner>}

@@ -71,7 +71,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const form = Object.fromEntries(await request.formData()) as Record<string, string>;
   const result = await enroll(prisma, session.shop, { ...form, platformId: form.platformId || undefined });
   if (!result.ok) return result;
-  return redirect(`/app/members/${result.customerId}?${new URLSearchParams({ synced: result.message })}`);
+  // The member page says where the sync stands from the member's state; the URL only says an enrollment just happened.
+  return redirect(`/app/members/${result.customerId}?enrolled=1`);
 };
 
 export default function Review() {

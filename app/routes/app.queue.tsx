@@ -501,7 +501,7 @@ export default function Queue() {
 
       <Modal id="retry-all-failed" open={retryAllOpen} onHide={() => setRetryAllOpen(false)}>
         <Box padding="400">
-          <Text as="p">{`All ${plural(counts.failed, "failed item")} of this shop run again now, each with a fresh set of attempts. Fix their cause first, or they fail again.`}</Text>
+          <Text as="p">{`${counts.failed === 1 ? "The failed item runs" : `All ${counts.failed} failed items run`} again now, with a fresh set of attempts. Fix the cause first, or it fails again.`}</Text>
         </Box>
         <TitleBar title={`Retry ${plural(counts.failed, "failed item")}?`}>
           <button

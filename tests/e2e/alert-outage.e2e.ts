@@ -32,7 +32,8 @@ describe("alert email through an SMTP outage", () => {
     await frame.getByLabel("Tier").selectOption((await option.getAttribute("value"))!);
     await frame.getByRole("button", { name: "Next" }).click();
     await frame.getByRole("button", { name: "Enroll" }).click();
-    await expect.poll(() => frame.getByTestId("sync-banner").textContent()).toBe("Sync queued — retrying automatically");
+    // The member page says why, from the member's state, as soon as the worker has tried.
+    await expect.poll(() => frame.getByTestId("sync-banner").textContent(), { timeout: 30_000 }).toBe("Shopify refused the app's access: open the app in Shopify admin to reconnect, then retry.");
 
     // The sync fails for good within a second or two; its alert cannot go out.
     await expect.poll(async () => {

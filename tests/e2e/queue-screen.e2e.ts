@@ -203,3 +203,22 @@ describe("the sync queue screen at 1,280 px", () => {
     await page.close();
   });
 });
+
+describe("the member page after a Shopify enrollment", () => {
+  it("once its sync has completed, says synced (from the member's state), not queued, and calls nothing a retry", async () => {
+    const page = await newPage(browser());
+    const email = `synced.${RUN}@example.com`;
+    await enrollNew(page, email, "Sina");
+    const memberUrl = page.url();
+    await expect.poll(async () => (await itemsOf([email])).map((r) => r.status), { timeout: 30_000 }).toEqual(["completed"]);
+    // The page as it is opened now, from the same address the enrollment led to.
+    await page.goto(memberUrl);
+    const frame = app(page);
+    await expect.poll(() => frame.getByTestId("sync-banner").textContent()).toBe("Synced to Shopify");
+    await expect.poll(() => frame.getByTestId("toast").textContent()).toBe("Synced to Shopify");
+    expect(await frame.getByText(/queued|retrying/i).count()).toBe(0);
+    await expect.poll(() => frame.getByText(/^sync: /).first().textContent()).toBe("sync: synced");
+    await screenshot(page, "member-enrolled-synced");
+    await page.close();
+  });
+});

@@ -144,7 +144,7 @@ describe("a new customer enrolled on Commerce7", () => {
       { email: "Olive.Grove@example.com", firstName: "Olive", lastName: "Grove", tierId: tiers[`${C7_SHOP}:silver`]! },
       { ...ADDRESS, deliveryMethod: "Ship", shipSame: "1" },
     );
-    expect(enrolled.searchParams.get("synced")).toBe("Synced to Commerce7");
+    expect(enrolled.search).toBe("?enrolled=1");
     const customers = [...c7.tenant(TENANT.tenantId).customers.values()].filter((c) => c.emails[0]?.email === "olive.grove@example.com");
     expect(customers).toHaveLength(1);
     const addresses = [...c7.tenant(TENANT.tenantId).addresses.values()].filter((a) => a.customerId === customers[0]!.id);
@@ -206,7 +206,7 @@ describe("a new customer enrolled on Commerce7", () => {
   it("a club that needs a card on file fails in plain words, saying what to do in Commerce7", async () => {
     c7.tenant(TENANT.tenantId).creds.requireCard = true;
     const { enrolled } = await enrollThroughWizard(C7_SHOP, { email: "card@example.com", firstName: "Cara", tierId: tiers[`${C7_SHOP}:silver`]! }, { ...ADDRESS, deliveryMethod: "Ship", shipSame: "1" });
-    expect(enrolled.searchParams.get("synced")).toBe("Sync queued — retrying automatically");
+    expect(enrolled.search).toBe("?enrolled=1");
     const item = await app.prisma.crmSyncQueue.findFirstOrThrow({ where: { shop: C7_SHOP, customerId: (await app.prisma.customer.findFirstOrThrow({ where: { shop: C7_SHOP, email: "card@example.com" } })).id } });
     expect(item).toMatchObject({
       status: "failed",
