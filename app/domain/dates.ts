@@ -124,3 +124,31 @@ export function zoneName(timeZone: string, instant: Date = new Date()): string {
   zoned(instant, timeZone);
   return new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "short" }).formatToParts(instant).find((p) => p.type === "timeZoneName")?.value ?? timeZone;
 }
+
+/**
+ * A shop-local date as a merchant types it in a file: "YYYY-MM-DD" and a real
+ * calendar date (2027-02-30 is refused), or null. No other format is guessed:
+ * 03/04/2027 is the 3rd of April in one country and the 4th of March in another.
+ */
+export function parseLocalDate(text: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return null;
+  try {
+    return Temporal.PlainDate.from(text, { overflow: "reject" }).toString();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The instant a shop-local date ("YYYY-MM-DD") begins in `timeZone`: its
+ * first moment (local midnight, or later when a DST gap swallows midnight).
+ * `localDate` of the result is the same date.
+ */
+export function startOfLocalDate(date: string, timeZone: string): Date {
+  const day = Temporal.PlainDate.from(date, { overflow: "reject" });
+  try {
+    return new Date(day.toZonedDateTime({ timeZone }).epochMilliseconds);
+  } catch {
+    throw new RangeError(`Unknown time zone "${timeZone}"`);
+  }
+}

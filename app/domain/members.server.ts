@@ -28,18 +28,31 @@ export type ListQuery = z.infer<typeof listQuery>;
 
 const PAGE = 50;
 
-export async function listMembers(db: Db, shop: string, raw: Partial<Record<keyof ListQuery, string>>) {
-  const q = listQuery.parse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== null)));
-  const field = q.sort === "expiry" ? "expiresAt" : "createdAt";
+export function parseListQuery(raw: Partial<Record<keyof ListQuery, string>>): ListQuery {
+  return listQuery.parse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== null)));
+}
+
+/** The list's filter and order (the export streams the same rows, in the same order). */
+export function memberFilter(shop: string, q: ListQuery) {
+  const field = q.sort === "expiry" ? ("expiresAt" as const) : ("createdAt" as const);
   // Expiry sorts soonest first; enrollment date newest first.
-  const dir = q.sort === "expiry" ? "asc" : "desc";
-  const after = decodeCursor(q.cursor);
-  const where = {
+  const dir = q.sort === "expiry" ? ("asc" as const) : ("desc" as const);
+  const filter = {
     shop,
     ...(q.status === "all" ? {} : { status: q.status }),
     ...(q.tier ? { tierId: q.tier } : {}),
     ...(q.sync ? { syncState: q.sync } : {}),
     ...(q.q ? { customer: { searchText: { contains: q.q.toLowerCase() } } } : {}),
+  };
+  return { field, dir, filter };
+}
+
+export async function listMembers(db: Db, shop: string, raw: Partial<Record<keyof ListQuery, string>>) {
+  const q = parseListQuery(raw);
+  const { field, dir, filter } = memberFilter(shop, q);
+  const after = decodeCursor(q.cursor);
+  const where = {
+    ...filter,
     ...(after
       ? {
           OR: [

@@ -80,7 +80,11 @@ export async function redactCustomer(db: Db, shop: string, raw: unknown): Promis
   const { customer: ref } = customerRequest.parse(raw);
   return db.$transaction(async (tx) => {
     const customer = await findCustomer(tx, shop, ref);
-    if (!customer) return { erased: false };
+    // A member import's staged rows hold the email and name as the file had
+    // them, also for a row that never became a customer (ADR 0022).
+    const emails = [...new Set([customer?.email, ref.email?.trim().toLowerCase()].filter((e): e is string => !!e))];
+    const staged = emails.length ? (await tx.memberImportRow.deleteMany({ where: { shop, email: { in: emails } } })).count : 0;
+    if (!customer) return { erased: staged > 0 };
     // One writer per member (ADR 0009): an order or the worker's outcome in
     // flight for this customer commits before the erasure, or after it and
     // finds nothing.
@@ -102,6 +106,8 @@ export async function redactCustomer(db: Db, shop: string, raw: unknown): Promis
 export async function redactShop(db: Db, shop: string): Promise<void> {
   await db.$transaction(async (tx) => {
     await tx.crmSyncQueue.deleteMany({ where: { shop } });
+    // Staged import rows go with their import (cascade).
+    await tx.memberImport.deleteMany({ where: { shop } });
     await tx.enrollment.deleteMany({ where: { shop } });
     await tx.purchase.deleteMany({ where: { shop } });
     await tx.refund.deleteMany({ where: { shop } });

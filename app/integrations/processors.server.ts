@@ -1,6 +1,7 @@
 // Which code runs for which queue item: registered once at boot.
 // Every membership action converges the member to its current local state on
 // the platform the item was queued for (see each platform's processors.server.ts).
+import { importMembers } from "../domain/member-import.server";
 import { resyncMembers } from "../queue/lifecycle.server";
 import { registerProcessor } from "../queue/registry";
 import type { QueueAction } from "../queue/types";
@@ -28,6 +29,9 @@ export function registerPlatformProcessors() {
   // After a reinstall: queue every active member's resync (database only, either platform).
   registerProcessor("shopify", "resync_members", resyncMembers);
   registerProcessor("commerce7", "resync_members", resyncMembers);
+  // A member import's commit (database only, either platform): it queues each member's add_membership.
+  registerProcessor("shopify", "import_members", importMembers);
+  registerProcessor("commerce7", "import_members", importMembers);
   // The shop's zone and currency are Shopify's, whichever platform holds the members.
   registerProcessor("shopify", "refresh_shop_context", ({ db, shop, signal }) => refreshShopifyShopContext({ db, shop, signal }));
   registerProcessor("commerce7", "refresh_shop_context", ({ db, shop, signal }) => refreshShopifyShopContext({ db, shop, signal }));

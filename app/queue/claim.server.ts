@@ -211,6 +211,10 @@ export async function repairReady(db: Db, since: Date | null): Promise<number> {
  * Items whose lease ran out (their worker crashed or hung) go back to pending
  * at once — seconds, not hours — and the lost run counts as an attempt. Bumping
  * the fence means the old worker, should it wake up, can record nothing.
+ * Like a hand-back, the item keeps its place in line (its `nextRunAt`, which
+ * is already due): a crash does not send it behind everything its shop queued
+ * meanwhile (a member import, ADR 0022, queues thousands of member syncs
+ * behind its own item).
  */
 export async function recoverExpiredLeases(db: Db, now: Date): Promise<QueueItem[]> {
   return db.$transaction(async (tx) => {
@@ -218,7 +222,8 @@ export async function recoverExpiredLeases(db: Db, now: Date): Promise<QueueItem
       tx,
       `UPDATE "CrmSyncQueue"
        SET status = CASE WHEN attempts + 1 >= "maxAttempts" THEN 'failed' ELSE 'pending' END,
-           attempts = attempts + 1, fence = fence + 1, "lockedBy" = NULL, "leaseUntil" = NULL, "nextRunAt" = $1,
+           attempts = attempts + 1, fence = fence + 1, "lockedBy" = NULL, "leaseUntil" = NULL,
+           "nextRunAt" = CASE WHEN "nextRunAt" < $1 THEN "nextRunAt" ELSE $1 END,
            "lastError" = 'The worker running this item stopped responding (lease expired); retrying.', "lastErrorKind" = NULL, "updatedAt" = $1
        WHERE status = 'processing' AND "leaseUntil" < $1
        RETURNING *`,

@@ -14,7 +14,14 @@
 // transaction: enqueue, the worker's outcomes, manual retry and discard,
 // uninstall.
 import type { Db, Tx } from "../db.server";
+import { dbProvider } from "../db.server";
 import { exec } from "./sql.server";
+
+// SQLite's planner, without statistics, walks the shop's whole index (every
+// enrollment, and for each every queue item of the shop) rather than look the
+// ids up: "+col" keeps it off the shop indexes, onto the primary key and the
+// items' enrollmentId index. PostgreSQL plans from statistics.
+const unindexed = (col: string) => (dbProvider === "sqlite" ? `+${col}` : col);
 
 export const SYNC_STATES = ["pending", "synced", "failed", "discarded"] as const;
 export type SyncState = (typeof SYNC_STATES)[number];
@@ -31,9 +38,9 @@ export async function refreshSyncState(tx: Db | Tx, shop: string, enrollmentIds:
       `UPDATE "Enrollment" SET "syncState" = COALESCE((
          SELECT CASE q.status WHEN 'completed' THEN 'synced' WHEN 'failed' THEN 'failed' WHEN 'cancelled' THEN 'discarded' ELSE 'pending' END
          FROM "CrmSyncQueue" q
-         WHERE q.shop = "Enrollment".shop AND q."enrollmentId" = "Enrollment".id
+         WHERE ${unindexed("q.shop")} = "Enrollment".shop AND q."enrollmentId" = "Enrollment".id
          ORDER BY q."createdAt" DESC, q.id DESC LIMIT 1), "syncState")
-       WHERE shop = $1 AND id IN (${part.map((_, n) => `$${n + 2}`).join(", ")})`,
+       WHERE ${unindexed("shop")} = $1 AND id IN (${part.map((_, n) => `$${n + 2}`).join(", ")})`,
       shop,
       ...part,
     );

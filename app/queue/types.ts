@@ -1,5 +1,5 @@
 // The queue's vocabulary, shared by the queue, the processors and the UI.
-export const ACTIONS = ["add_membership", "cancel_membership", "upgrade_membership", "leave_platform", "ensure_discount", "send_alert", "send_data_export", "resync_members", "refresh_shop_context"] as const;
+export const ACTIONS = ["add_membership", "cancel_membership", "upgrade_membership", "leave_platform", "ensure_discount", "send_alert", "send_data_export", "resync_members", "refresh_shop_context", "import_members"] as const;
 export type QueueAction = (typeof ACTIONS)[number];
 
 /** What merchants read for each action (queue screen, alert emails). */
@@ -13,6 +13,7 @@ export const ACTION_LABELS: Record<QueueAction, string> = {
   send_data_export: "Customer data request",
   resync_members: "Resync every member (after reinstall)",
   refresh_shop_context: "Read the shop's time zone and currency",
+  import_members: "Import members (CSV)",
 };
 
 /**

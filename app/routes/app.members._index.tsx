@@ -8,6 +8,7 @@ import { STATUSES, statusLabel } from "~/domain/membership-status";
 import { localDate } from "~/domain/dates";
 import { listMembers } from "~/domain/members.server";
 import { shopContext } from "~/domain/shops.server";
+import { downloadFile } from "~/download";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -35,6 +36,8 @@ export default function Members() {
   const [sort, setSort] = useState<string>(query.sort);
   const next = new URLSearchParams(params);
   if (nextCursor) next.set("cursor", nextCursor);
+  const exportParams = new URLSearchParams(params);
+  exportParams.delete("cursor");
 
   return (
     <Page>
@@ -62,6 +65,9 @@ export default function Members() {
                 <Select label="Sync" name="sync" value={sync} onChange={setSync} options={[{ label: "Any", value: "" }, { label: "Synced", value: "synced" }, { label: "Pending", value: "pending" }, { label: "Failed", value: "failed" }, { label: "Discarded", value: "discarded" }]} />
                 <Select label="Sort" name="sort" value={sort} onChange={setSort} options={[{ label: "Newest enrollment", value: "enrolled" }, { label: "Expiring soonest", value: "expiry" }]} />
                 <Button submit>Apply</Button>
+                {/* The list as filtered (the URL's), streamed as CSV; and the way in. */}
+                <Button onClick={() => void downloadFile(`/app/members/export?${exportParams.toString()}`, "members.csv")}>Export CSV</Button>
+                <Button url="/app/members/import">Import CSV</Button>
               </InlineStack>
             </Form>
           </Card>
