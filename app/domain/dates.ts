@@ -152,3 +152,26 @@ export function startOfLocalDate(date: string, timeZone: string): Date {
     throw new RangeError(`Unknown time zone "${timeZone}"`);
   }
 }
+
+/**
+ * The starts of the last `count` calendar months on the shop's calendar, oldest
+ * first, ending with the current month's: instants of local midnight on the
+ * 1st. For the home page's monthly charts and "this month" figures.
+ */
+export function monthStarts(at: Date, timeZone: string, count: number): Date[] {
+  const first = zoned(at, timeZone).toPlainDate().with({ day: 1 });
+  return Array.from({ length: count }, (_, i) => {
+    const day = first.subtract({ months: count - 1 - i });
+    return new Date(day.toZonedDateTime({ timeZone }).epochMilliseconds);
+  });
+}
+
+/** "Dec 2026": a month's name on the shop's calendar, for chart labels. */
+export function monthLabel(monthStart: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-US", { timeZone, month: "short", year: "numeric" }).format(monthStart);
+}
+
+/** "14:00": the hour of `instant` on the shop's wall clock, for chart labels. */
+export function hourLabel(instant: Date, timeZone: string): string {
+  return `${String(zoned(instant, timeZone).hour).padStart(2, "0")}:00`;
+}

@@ -318,6 +318,7 @@ async function applyMembershipEffects(tx: Tx, shop: string, crm: string, custome
   }
   const { count } = await tx.enrollment.updateMany({ where: { id: placedUnder.id, shop, status: "active" }, data: { expiresAt: effects.expiresAt! } });
   if (count !== 1) throw new Error(`Enrollment ${placedUnder.id} changed under the member lock`);
+  await tx.renewal.create({ data: { shop, enrollmentId: placedUnder.id, renewedAt: at } });
   // Shopify mirrors the expiry (the discount function checks it), so the
   // member's state is converged again. Commerce7 memberships carry no expiry
   // of ours: nothing to send, unless the expiry had already removed it.

@@ -2,15 +2,20 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Card, InlineGrid, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { TitleBar } from "@shopify/app-bridge-react";
+import vizStyles from "@shopify/polaris-viz/build/esm/styles.css?url";
+import { HomeCharts } from "~/components/home-charts";
 import prisma from "~/db.server";
-import { dashboard } from "~/domain/dashboard.server";
+import { dashboard, dashboardCharts } from "~/domain/dashboard.server";
 import { tokenMigrationProblem } from "~/domain/shops.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  return { shop: session.shop, ...(await dashboard(prisma, session.shop)), tokenMigration: await tokenMigrationProblem(prisma, session.shop) };
+  const [figures, charts, tokenMigration] = await Promise.all([dashboard(prisma, session.shop), dashboardCharts(prisma, session.shop), tokenMigrationProblem(prisma, session.shop)]);
+  return { shop: session.shop, ...figures, charts, tokenMigration };
 };
+
+export const links = () => [{ rel: "stylesheet", href: vizStyles }];
 
 function Figure({ label, value, testId }: { label: string; value: number; testId: string }) {
   return (
@@ -28,7 +33,7 @@ function Figure({ label, value, testId }: { label: string; value: number; testId
 }
 
 export default function Index() {
-  const { shop, activeByTier, activeTotal, newThisMonth, upgradesThisMonth, movedDownThisMonth, expiringSoon, queue, tokenMigration } = useLoaderData<typeof loader>();
+  const { shop, activeByTier, activeTotal, newThisMonth, upgradesThisMonth, movedDownThisMonth, expiringSoon, queue, tokenMigration, charts } = useLoaderData<typeof loader>();
   return (
     <Page>
       <TitleBar title="Club Tiers" />
@@ -86,6 +91,9 @@ export default function Index() {
               </BlockStack>
             </Card>
           </InlineGrid>
+        </Layout.Section>
+        <Layout.Section>
+          <HomeCharts charts={charts} />
         </Layout.Section>
       </Layout>
     </Page>

@@ -162,6 +162,8 @@ describe("one writer per member", () => {
         const answer = (first === "expiry" ? y : x) as Awaited<ReturnType<typeof order>>;
 
         expect(answer.membership).toBe("renewed");
+        // One renewal recorded (the home page counts them), whoever went first.
+        expect(await app.prisma.renewal.count({ where: { shop: SHOP, enrollmentId: m.enrollment.id } })).toBe(1);
         const { active, items } = await expectConsistent(m.customerId, now);
         expect(active?.id).toBe(m.enrollment.id);
         expect(active?.expiresAt.toISOString()).toBe(app.dates.addMonths(placed, 12, "UTC").toISOString());

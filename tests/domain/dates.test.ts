@@ -4,7 +4,7 @@
 // September to the first Sunday of April) and UTC (none). Instants are written
 // with their explicit offset, so each case reads as the merchant's wall clock.
 import { describe, expect, it } from "vitest";
-import { addLocalDays, addMonths, isTimeZone, localClock, localDate, localDateTime, localDayStart, spendWindowStart, timeAgo } from "~/domain/dates";
+import { addLocalDays, addMonths, hourLabel, isTimeZone, localClock, localDate, localDateTime, localDayStart, monthLabel, monthStarts, spendWindowStart, timeAgo } from "~/domain/dates";
 
 const LA = "America/Los_Angeles";
 const AKL = "Pacific/Auckland";
@@ -143,5 +143,30 @@ describe("queue screen times: day starts, local clock, time ago", () => {
     expect(timeAgo(new Date(now.getTime() - 2 * 86_400_000), "UTC", now)).toBe("2 days ago");
     expect(timeAgo(new Date(now.getTime() - 9 * 86_400_000), "UTC", now)).toBe("2026-11-22");
     expect(localDateTime(new Date("2026-12-01T10:30:07Z"), "UTC", { seconds: true })).toBe("2026-12-01 10:30:07 UTC");
+  });
+});
+
+describe("monthStarts: the home page's months, on the shop's calendar", () => {
+  it("Los Angeles, late on 31 January local (already February in UTC): January is the current month", () => {
+    const starts = monthStarts(at("2027-01-31T23:30:00-08:00"), LA, 3);
+    expect(starts.map(iso)).toEqual(["2026-11-01T07:00:00.000Z", "2026-12-01T08:00:00.000Z", "2027-01-01T08:00:00.000Z"]);
+    expect(starts.map((s) => monthLabel(s, LA))).toEqual(["Nov 2026", "Dec 2026", "Jan 2027"]);
+  });
+
+  it("Auckland across its April DST end: each month starts at local midnight, whatever the offset", () => {
+    const starts = monthStarts(at("2027-05-01T00:30:00+12:00"), AKL, 3);
+    expect(starts.map(iso)).toEqual(["2027-02-28T11:00:00.000Z", "2027-03-31T11:00:00.000Z", "2027-04-30T12:00:00.000Z"]);
+  });
+
+  it("UTC, twelve months back across a year end", () => {
+    const starts = monthStarts(at("2027-02-15T12:00:00Z"), UTC, 12);
+    expect(starts).toHaveLength(12);
+    expect(iso(starts[0]!)).toBe("2026-03-01T00:00:00.000Z");
+    expect(iso(starts[11]!)).toBe("2027-02-01T00:00:00.000Z");
+  });
+
+  it("hourLabel reads the shop's wall clock", () => {
+    expect(hourLabel(at("2026-12-01T22:15:00Z"), LA)).toBe("14:00");
+    expect(hourLabel(at("2026-12-01T22:15:00Z"), AKL)).toBe("11:00");
   });
 });

@@ -200,6 +200,9 @@ describe("a shop that counts orders when paid (the default)", () => {
     const renewed = await app.prisma.enrollment.findUniqueOrThrow({ where: { id: m.enrollment.id } });
     // Renewed from the order's date, not the payment's.
     expect(renewed).toMatchObject({ status: "active", expiresAt: app.dates.addMonths(placed, 12, "UTC") });
+    // Recorded once as a renewal at the order's time; a redelivery adds none.
+    await deliver("orders/paid", paidVersion(before));
+    expect(await app.prisma.renewal.findMany({ where: { enrollmentId: m.enrollment.id }, select: { renewedAt: true } })).toEqual([{ renewedAt: placed }]);
 
     // Placed after the expiry and paid: it counts for no membership (the spend is kept).
     const other = await member(SHOP, { expiresAt });

@@ -1,0 +1,17 @@
+-- Renewals by order, counted per month on the home page, and indexes for
+-- the home page charts, which count memberships started and ended per month.
+CREATE TABLE "Renewal" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "shop" TEXT NOT NULL,
+    "enrollmentId" TEXT NOT NULL,
+    "renewedAt" DATETIME NOT NULL,
+    CONSTRAINT "Renewal_enrollmentId_fkey" FOREIGN KEY ("enrollmentId") REFERENCES "Enrollment" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+CREATE INDEX "Renewal_shop_renewedAt_idx" ON "Renewal"("shop", "renewedAt");
+
+CREATE INDEX "Renewal_enrollmentId_idx" ON "Renewal"("enrollmentId");
+
+CREATE INDEX "Enrollment_shop_startedAt_tierId_idx" ON "Enrollment"("shop", "startedAt", "tierId");
+
+CREATE INDEX "Enrollment_shop_endedAt_idx" ON "Enrollment"("shop", "endedAt");
