@@ -8,8 +8,7 @@
 // 50,000 sync attempts in the last 24 hours. Prints p50 and p99 of each query
 // behind the page: the figures, and each chart's one query. The target is
 // under 100 ms p50 each.
-import { spawnSync } from "node:child_process";
-import { ROOT, arg, benchEnv, pct, scratchDatabase } from "./support";
+import { arg, benchEnv, pct, runBenchChild, scratchDatabase } from "./support";
 
 const MEMBERS = Number(arg("members", "100000"));
 const SAMPLES = Number(arg("samples", "30"));
@@ -105,19 +104,9 @@ if (process.env.BENCH_CHILD) {
 console.log(`home page queries: ${MEMBERS} members, a year of history, ${MEMBERS * 3} purchases, ${SAMPLES} samples each (target: p50 under 100 ms)`);
 console.log("database    seeded s   figures p50 / p99       charts p50 / p99        active now   joins in the year   sync attempts 24 h");
 for (const provider of DB === "both" ? (["sqlite", "pg"] as const) : ([DB === "pg" ? "pg" : "sqlite"] as const)) {
-  const out = spawnSync(process.execPath, ["--import", "tsx", import.meta.filename, ...process.argv.slice(2)], {
-    cwd: ROOT,
-    env: { ...process.env, BENCH_CHILD: provider },
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const line = out.stdout.split("\n").find((l) => l.startsWith("{"));
-  if (!line) {
-    console.error(out.stdout, out.stderr);
-    process.exitCode = 1;
-    continue;
-  }
-  const r = JSON.parse(line);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const r = runBenchChild<any>(import.meta.filename, provider);
+  if (!r) continue;
   const f = (x: { p50: number; p99: number }) => `${x.p50.toFixed(1).padStart(7)} / ${x.p99.toFixed(1).padStart(7)} ms`;
   console.log(
     `${provider.padEnd(10)}  ${r.seeded.toFixed(0).padStart(8)}   ${f(r.figures)}   ${f(r.charts)}   ${String(r.activeNow).padStart(10)}   ${String(r.joined).padStart(17)}   ${String(r.attempts24h).padStart(18)}`,

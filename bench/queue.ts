@@ -23,9 +23,8 @@
 //
 // PostgreSQL is the local server (BENCH_PG_URL, default
 // postgresql://postgres@127.0.0.1:5432/test).
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { ROOT, arg, pct, scratchDatabase } from "./support";
+import { arg, pct, runBenchChild, scratchDatabase } from "./support";
 
 const ITEMS = Number(arg("items", "20000"));
 const DB = arg("db", "both");
@@ -33,7 +32,6 @@ const CONCURRENCY = Number(arg("concurrency", "4"));
 const VS = arg("vs", "");
 const ROUNDS = Number(arg("rounds", "2"));
 const SLOW = process.argv.includes("--slow");
-const args = process.argv.slice(2);
 
 function appEnv(url: string) {
   Object.assign(process.env, {
@@ -205,21 +203,8 @@ async function child(kind: string) {
   }
 }
 
-function spawnChild(kind: string) {
-  const out = spawnSync(process.execPath, ["--import", "tsx", import.meta.filename, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, BENCH_CHILD: kind },
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const line = out.stdout.split("\n").find((l) => l.startsWith("{"));
-  if (!line) {
-    console.error(out.stdout, out.stderr);
-    process.exitCode = 1;
-    return null;
-  }
-  return JSON.parse(line);
-}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const spawnChild = (kind: string) => runBenchChild<any>(import.meta.filename, kind);
 
 const providers = DB === "both" ? (["sqlite", "pg"] as const) : ([DB === "pg" ? "pg" : "sqlite"] as const);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -1,4 +1,5 @@
 // Shared by the benchmarks: arguments, percentiles, scratch databases.
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -101,4 +102,25 @@ export async function benchEnv(databaseUrl: string, extra: Record<string, string
     LOG_LEVEL: "silent",
     ...extra,
   });
+}
+
+/**
+ * Runs `script` again in a child process with BENCH_CHILD=`kind` (the app binds
+ * its database at import, so each database gets its own process) and returns
+ * the JSON line the child printed, or null (after printing its output) if none.
+ */
+export function runBenchChild<T = Record<string, unknown>>(script: string, kind: string): T | null {
+  const out = spawnSync(process.execPath, ["--import", "tsx", script, ...process.argv.slice(2)], {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_CHILD: kind },
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const line = out.stdout.split("\n").find((l) => l.startsWith("{"));
+  if (!line) {
+    console.error(out.stdout, out.stderr);
+    process.exitCode = 1;
+    return null;
+  }
+  return JSON.parse(line) as T;
 }
