@@ -25,6 +25,7 @@ import { isUniqueViolation, type Db, type Tx } from "../db.server";
 import { lockMember } from "../member-lock.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { moveMember, recordedSpendCents } from "./enrollments.server";
+import { queueMemberRefresh } from "./member-display.server";
 import { platformIdField, platformIdOf, refreshContact, searchTextOf } from "./customers.server";
 import { cents, decimalToMinor } from "./money";
 import { shopContext, shopTimeZone } from "./shops.server";
@@ -224,7 +225,7 @@ export async function recordOrderFacts(db: Db, shop: string, order: OrderFacts, 
         if (!counts) return { status: "not_counted", reason: cancelled ? "cancelled" : "unpaid", customerId, amountCents, financialStatus };
         return decide(tx, shop, crm, customerId, at, orderGid, amountCents);
       });
-      if (outcome.status === "recorded" && outcome.membership !== "none" && outcome.membership !== "unchanged") wakeWorker();
+      if (outcome.status === "recorded" && outcome.membership !== "none") wakeWorker();
       return outcome;
     } catch (error) {
       if (!(error instanceof OtherMember || isUniqueViolation(error)) || attempt >= 3) throw error;
@@ -300,7 +301,11 @@ async function applyMembershipEffects(tx: Tx, shop: string, crm: string, custome
   const tiers = await tx.tier.findMany({ where: { shop, active: true, ...(crm === "commerce7" ? { c7ClubId: { not: null } } : {}) } });
   const effects = orderEffects({ current: ruleTier(placedUnder.tier), expiresAt: placedUnder.expiresAt, tiers: tiers.map(ruleTier), spendCents, at, timeZone: await shopTimeZone(tx, shop) });
   if (!effects.upgradeTo && !effects.expiresAt) {
-    return active ? { membership: "unchanged" as const, enrollmentId: active.id } : { membership: "none" as const };
+    if (!active) return { membership: "none" as const };
+    // The spend the member sees in their account changed (ADR 0027): one
+    // coalesced refresh per member, however many orders come before it runs.
+    if (crm === "shopify") await queueMemberRefresh(tx, shop, customerId, active.id, active.tierId);
+    return { membership: "unchanged" as const, enrollmentId: active.id };
   }
   const revived = !active;
   if (revived) {
@@ -322,11 +327,15 @@ async function applyMembershipEffects(tx: Tx, shop: string, crm: string, custome
   // Shopify mirrors the expiry (the discount function checks it), so the
   // member's state is converged again. Commerce7 memberships carry no expiry
   // of ours: nothing to send, unless the expiry had already removed it.
-  if (crm === "shopify" || revived) {
+  if (revived) {
     await queueCrmSync(
       { shop, enrollmentId: placedUnder.id, actionType: "add_membership", stageId: placedUnder.tierId, customerId, idempotencyKey: `renew:${placedUnder.id}:${orderGid}` },
       tx,
     );
+  } else if (crm === "shopify") {
+    // Every qualifying order renews (a later expiry each time): coalesced with
+    // the member's other spend changes, so a burst of orders is one write.
+    await queueMemberRefresh(tx, shop, customerId, placedUnder.id, placedUnder.tierId);
   }
   return { membership: "renewed" as const, enrollmentId: placedUnder.id };
 }
@@ -392,6 +401,7 @@ export async function recordCancellationWebhook(db: Db, shop: string, raw: unkno
 
 /** Records the refund once; `financialStatus` (a cancellation's: "voided", "refunded", …) is what the order's purchase now shows. */
 export async function insertRefund(db: Db, data: { shop: string; orderId: string; refundId: string; amountCents: number; occurredAt: Date }, financialStatus: string | null = null): Promise<RefundOutcome> {
+  let queued = false;
   try {
     await db.$transaction(async (tx) => {
       // The member's spend changes: under their lock, like every spend writer.
@@ -401,12 +411,24 @@ export async function insertRefund(db: Db, data: { shop: string; orderId: string
       if (purchase) await lockMember(tx, data.shop, purchase.customerId);
       await tx.refund.create({ data });
       if (purchase && financialStatus) await tx.purchase.updateMany({ where: { shop: data.shop, orderId: data.orderId }, data: { financialStatus } });
+      if (purchase) queued = await refreshSpendShown(tx, data.shop, purchase.customerId);
     });
+    if (queued) wakeWorker();
     return { status: "recorded", amountCents: data.amountCents };
   } catch (error) {
     if (isUniqueViolation(error)) return { status: "duplicate" };
     throw error;
   }
+}
+
+/** A refund lowers the spend an active Shopify member sees in their account: their coalesced refresh. Under the member's lock. */
+async function refreshSpendShown(tx: Tx, shop: string, customerId: string): Promise<boolean> {
+  const shopRow = await tx.shop.findUnique({ where: { domain: shop }, select: { crm: true } });
+  if ((shopRow?.crm ?? "shopify") !== "shopify") return false;
+  const active = await tx.enrollment.findFirst({ where: { shop, customerId, status: "active" }, select: { id: true, tierId: true } });
+  if (!active) return false;
+  await queueMemberRefresh(tx, shop, customerId, active.id, active.tierId);
+  return true;
 }
 
 export function describe(error: z.ZodError): string {

@@ -11,6 +11,7 @@ import { listClubs, type Club } from "../integrations/commerce7/clubs.server";
 import { shopCommerce7Gate } from "../integrations/commerce7/processors.server";
 import { sendMail } from "../integrations/email/mailer.server";
 import { SyncError } from "../queue/errors";
+import { MAX_ENDED_MESSAGE } from "./member-display";
 import { COUNT_ORDERS_WHEN } from "./orders";
 import { wakeWorker } from "../queue/enqueue.server";
 import { asPlatform, type Platform } from "./platforms";
@@ -29,10 +30,12 @@ export const settingsInput = z.object({
   countOrdersWhen: z.enum(COUNT_ORDERS_WHEN).default("paid"),
   // Our pace for the shop's Commerce7 tenant, per request (ADR 0021); absent: unchanged.
   c7RequestsPerMinute: z.coerce.number().int().min(10).max(6000).optional(),
+  // The line members whose membership ended read in their customer account (ADR 0027); absent: unchanged.
+  memberEndedMessage: z.string().trim().max(MAX_ENDED_MESSAGE, `Keep it under ${MAX_ENDED_MESSAGE} characters`).optional(),
 });
 
 export type SettingsInput = z.infer<typeof settingsInput>;
-const SETTINGS_LABELS = { crm: "Platform", c7Tenant: "Tenant", c7AppId: "App id", c7AppSecret: "App secret", alertEmail: "Alert email", countOrdersWhen: "Count orders toward tiers", c7RequestsPerMinute: "Commerce7 requests per minute" };
+const SETTINGS_LABELS = { crm: "Platform", c7Tenant: "Tenant", c7AppId: "App id", c7AppSecret: "App secret", alertEmail: "Alert email", countOrdersWhen: "Count orders toward tiers", c7RequestsPerMinute: "Commerce7 requests per minute", memberEndedMessage: "Message to members whose membership ended" };
 export type FieldErrors = Partial<Record<keyof SettingsInput, string>>;
 
 export async function loadSettings(db: Db, shop: string) {
@@ -80,7 +83,15 @@ export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<
       await setCommerce7Credentials(tx, shop, { tenant: input.c7Tenant, appId: input.c7AppId, appSecret: secret });
     }
     // The time zone and currency are Shopify's (shop context), not settings; the platform is the switch's.
-    await tx.shop.update({ where: { domain: shop }, data: { alertEmail: input.alertEmail || null, countOrdersWhen: input.countOrdersWhen, c7RequestsPerMinute: input.c7RequestsPerMinute } });
+    await tx.shop.update({
+      where: { domain: shop },
+      data: {
+        alertEmail: input.alertEmail || null,
+        countOrdersWhen: input.countOrdersWhen,
+        c7RequestsPerMinute: input.c7RequestsPerMinute,
+        memberEndedMessage: input.memberEndedMessage === undefined ? undefined : input.memberEndedMessage || null,
+      },
+    });
     if (input.crm === current) return undefined;
     // Checked again in the transaction: a tier may have lost its club since the first look.
     const refusal = switchRefusal(await switchPreview(tx, shop, input.crm));

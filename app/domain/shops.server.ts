@@ -166,6 +166,7 @@ export function publicShopSettings(shop: {
   currency: string;
   alertEmail: string | null;
   countOrdersWhen: string;
+  memberEndedMessage?: string | null;
 }) {
   return {
     domain: shop.domain,
@@ -176,5 +177,6 @@ export function publicShopSettings(shop: {
     currency: shop.currency,
     alertEmail: shop.alertEmail,
     countOrdersWhen: countOrdersWhen(shop.countOrdersWhen),
+    memberEndedMessage: shop.memberEndedMessage ?? "",
   };
 }

@@ -1,6 +1,7 @@
 // Which code runs for which queue item: registered once at boot.
 // Every membership action converges the member to its current local state on
 // the platform the item was queued for (see each platform's processors.server.ts).
+import { startMemberRefresh } from "../domain/member-display.server";
 import { importMembers } from "../domain/member-import.server";
 import { resyncMembers } from "../queue/lifecycle.server";
 import { registerProcessor } from "../queue/registry";
@@ -18,6 +19,17 @@ export function registerPlatformProcessors() {
     registerProcessor("shopify", action, ({ db, shop, item, signal }) => convergeShopifyMember({ db, shop, item, signal }));
     registerProcessor("commerce7", action, ({ db, shop, item, signal, prepaidRequests }) => convergeCommerce7Member({ db, shop, item, signal, prepaidRequests }));
   }
+  // The member's spend or renewal changed (coalesced per member, ADR 0027): it
+  // gives its pending key up first, then converges like any membership item.
+  registerProcessor("shopify", "refresh_member", async ({ db, shop, item, signal }) => {
+    await startMemberRefresh(db, item);
+    return convergeShopifyMember({ db, shop, item, signal });
+  });
+  // Queued for Shopify shops only; one left from before a switch to Commerce7 has nothing to show there.
+  registerProcessor("commerce7", "refresh_member", async ({ db, item }) => {
+    await startMemberRefresh(db, item);
+    return { result: { skipped: "commerce7" } };
+  });
   registerProcessor("shopify", "ensure_discount", ({ db, shop, signal }) => ensureShopifyDiscount({ db, shop, signal }));
   // Commerce7 shops price members in Commerce7; there is no Shopify discount to keep.
   registerProcessor("commerce7", "ensure_discount", async () => ({ result: { skipped: "commerce7" } }));

@@ -22,6 +22,7 @@
 //   `send_alert` that runs after the uninstall sends nothing (ADR 0017).
 import type { Db, Tx } from "../db.server";
 import { isUniqueViolation } from "../db.server";
+import { giveUpPendingKey } from "./coalesce.server";
 import { queueCrmSync } from "./enqueue.server";
 import { exec } from "./sql.server";
 import type { QueueItem } from "./types";
@@ -43,7 +44,7 @@ export async function raiseAlerts(tx: Tx, failed: Pick<QueueItem, "id" | "shop" 
 
 /** A running alert gives up the pending key: failures from now on queue the next alert. */
 export async function takeAlert(db: Db, item: Pick<QueueItem, "id" | "shop">): Promise<void> {
-  await exec(db, `UPDATE "CrmSyncQueue" SET "idempotencyKey" = $1 WHERE id = $2 AND shop = $3 AND "idempotencyKey" = $4`, `alert:${item.id}`, item.id, item.shop, PENDING_ALERT_KEY);
+  await giveUpPendingKey(db, item, PENDING_ALERT_KEY, `alert:${item.id}`);
 }
 
 /**

@@ -1,5 +1,5 @@
 // The queue's vocabulary, shared by the queue, the processors and the UI.
-export const ACTIONS = ["add_membership", "cancel_membership", "upgrade_membership", "leave_platform", "ensure_discount", "send_alert", "send_data_export", "resync_members", "refresh_shop_context", "import_members"] as const;
+export const ACTIONS = ["add_membership", "cancel_membership", "upgrade_membership", "leave_platform", "ensure_discount", "send_alert", "send_data_export", "resync_members", "refresh_shop_context", "import_members", "refresh_member"] as const;
 export type QueueAction = (typeof ACTIONS)[number];
 
 /** What merchants read for each action (queue screen, alert emails). */
@@ -14,6 +14,7 @@ export const ACTION_LABELS: Record<QueueAction, string> = {
   resync_members: "Resync every member (after reinstall)",
   refresh_shop_context: "Read the shop's time zone and currency",
   import_members: "Import members (CSV)",
+  refresh_member: "Update the member's spend and dates",
 };
 
 /**
@@ -22,7 +23,7 @@ export const ACTION_LABELS: Record<QueueAction, string> = {
  * requests, resyncs, the shop's context) is the app's own upkeep: the queue
  * screen filters on this and shows the upkeep muted.
  */
-export const MEMBER_ACTIONS: readonly QueueAction[] = ["add_membership", "cancel_membership", "upgrade_membership", "leave_platform"];
+export const MEMBER_ACTIONS: readonly QueueAction[] = ["add_membership", "cancel_membership", "upgrade_membership", "leave_platform", "refresh_member"];
 export const INTERNAL_ACTIONS: readonly QueueAction[] = ACTIONS.filter((a) => !MEMBER_ACTIONS.includes(a));
 export const isMemberAction = (action: string) => (MEMBER_ACTIONS as readonly string[]).includes(action);
 

@@ -4,6 +4,7 @@ import { Banner, BlockStack, Button, Card, FormLayout, InlineStack, Layout, Page
 import { TitleBar } from "@shopify/app-bridge-react";
 import { useRef, useState } from "react";
 import prisma from "~/db.server";
+import { MAX_ENDED_MESSAGE } from "~/domain/member-display";
 import { loadSettings, saveClubMapping, saveSettings, sendTestEmail, testCommerce7Connection, type FieldErrors } from "~/domain/settings.server";
 import { PLATFORM_NAMES, type Platform } from "~/domain/platforms";
 import type { Club } from "~/integrations/commerce7/clubs.server";
@@ -53,6 +54,7 @@ export default function Settings() {
   const [appId, setAppId] = useState(settings.c7AppId);
   const [secret, setSecret] = useState("");
   const [alertEmail, setAlertEmail] = useState(settings.alertEmail ?? "");
+  const [endedMessage, setEndedMessage] = useState(settings.memberEndedMessage);
   const [countWhen, setCountWhen] = useState<string>(settings.countOrdersWhen);
   const [pace, setPace] = useState(String(c7.requestsPerMinute));
   const errors = result?.intent === "save" && !result.ok ? (result.errors ?? {}) : {};
@@ -154,6 +156,18 @@ export default function Settings() {
                         : "Email is not set up on this server (SMTP_URL): failures show on the Sync queue page only."
                     }
                     error={errors.alertEmail}
+                  />
+                  <TextField
+                    label="Message to members whose membership ended"
+                    name="memberEndedMessage"
+                    value={endedMessage}
+                    onChange={setEndedMessage}
+                    autoComplete="off"
+                    multiline={2}
+                    maxLength={MAX_ENDED_MESSAGE}
+                    showCharacterCount
+                    helpText="Shown in their customer account under “Your membership expired” or “was cancelled”, e.g. how to rejoin. Leave it empty for none."
+                    error={errors.memberEndedMessage}
                   />
                 </FormLayout>
                 <InlineStack gap="200">

@@ -8,7 +8,7 @@ import { ADMIN_API_VERSION } from "../../app/integrations/shopify/api-version";
 
 /** The Admin API schema of the version the app speaks. */
 export const ADMIN_SCHEMA = `admin_${ADMIN_API_VERSION}` as const;
-export type ShopifySchemaName = typeof ADMIN_SCHEMA | "functions_discount_2026-10";
+export type ShopifySchemaName = typeof ADMIN_SCHEMA | "functions_discount_2026-10" | "customer_2026-10";
 
 const cache = new Map<ShopifySchemaName, GraphQLSchema>();
 

@@ -59,10 +59,22 @@ describe("Shopify member convergence", () => {
     const item = { id: "q1", customerId: customer.id, stageId: tiers[1]!.id, actionType: "add_membership" };
     await convergeShopifyMember({ db: prisma, shop: shopRow, item, admin: admin() });
     expect(fake.appMetafield(SHOP, remote.id, "membership")).toEqual({
+      v: 2,
+      status: "active",
       tier: "gold",
       tierId: tiers[1]!.id,
       expiresAt: "2027-01-10", // the shop-local (Los Angeles) date
       since: "2026-01-10T20:00:00.000Z",
+      // What the member sees in their account (app/domain/member-display.ts).
+      tierName: "gold",
+      tierHandle: "gold",
+      zone: "America/Los_Angeles",
+      currency: "USD",
+      spendMinor: 0,
+      windowStart: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      windowEnd: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      next: null,
+      top: true,
     });
     expect(fake.shop(SHOP).customers.get(remote.id)!.tags).toEqual(["club:gold"]);
 
@@ -87,14 +99,17 @@ describe("Shopify member convergence", () => {
     await prisma.enrollment.updateMany({ where: { customerId: customer.id, status: "active" }, data: { status: "cancelled" } });
     await convergeShopifyMember({ db: prisma, shop: shopRow, item: { ...item, actionType: "cancel_membership" }, admin: admin() });
     expect(fake.shop(SHOP).customers.get(remote.id)!.tags).toEqual(["vip"]);
-    expect(fake.appMetafield(SHOP, remote.id, "membership")).toBeNull();
+    // The member still sees that it ended; no benefit field is left for the discount function.
+    expect(fake.appMetafield(SHOP, remote.id, "membership")).toMatchObject({ status: "cancelled", tierHandle: "gold" });
+    expect(fake.appMetafield(SHOP, remote.id, "membership")).not.toHaveProperty("tier");
   });
 
   it("a late retry of an old add cannot undo a newer cancel (it converges to the current state)", async () => {
     const { tiers, customer, remote } = await seedMember();
     await prisma.enrollment.create({ data: { shop: SHOP, customerId: customer.id, tierId: tiers[0]!.id, status: "cancelled", expiresAt: new Date(Date.now() + 1e10) } });
     await convergeShopifyMember({ db: prisma, shop: shopRow, item: { id: "old", customerId: customer.id, stageId: tiers[0]!.id, actionType: "add_membership" }, admin: admin() });
-    expect(fake.appMetafield(SHOP, remote.id, "membership")).toBeNull();
+    expect(fake.appMetafield(SHOP, remote.id, "membership")).toMatchObject({ status: "cancelled" });
+    expect(fake.appMetafield(SHOP, remote.id, "membership")).not.toHaveProperty("tier");
     expect(fake.shop(SHOP).customers.get(remote.id)!.tags).toEqual([]);
   });
 
@@ -206,7 +221,7 @@ describe("throttle awareness", () => {
     const lane = async () => {
       while (next < members.length) {
         const i = next++;
-        await syncMember(client, members[i]!.id, { tier: "gold", tierId: "t", expiresAt: "2027-01-01", since: "2026-01-01T00:00:00.000Z" }, ["gold"]);
+        await syncMember(client, members[i]!.id, { v: 2, status: "active", tier: "gold", tierId: "t", expiresAt: "2027-01-01", since: "2026-01-01T00:00:00.000Z", tierName: "Gold", tierHandle: "gold", zone: "UTC", currency: "USD" }, ["gold"]);
       }
     };
     await Promise.all([lane(), lane(), lane(), lane()]); // the worker's default concurrency

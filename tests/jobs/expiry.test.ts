@@ -87,7 +87,9 @@ describe("expiring lapsed memberships", () => {
     await app.expiry.expireLapsedMemberships(app.prisma);
     await drainQueue(app.prisma, app.Worker);
     expect(remote.tags).toEqual([]);
-    expect(shopify.appMetafield(SHOP, remote.id, "membership")).toBeNull();
+    // The member sees it expired (on its last day); nothing is left for the discount function.
+    expect(shopify.appMetafield(SHOP, remote.id, "membership")).toMatchObject({ status: "expired", tierHandle: "silver" });
+    expect(shopify.appMetafield(SHOP, remote.id, "membership")).not.toHaveProperty("tier");
     expect(await app.prisma.enrollment.findUniqueOrThrow({ where: { id: e.id } })).toMatchObject({ status: "expired", syncState: "synced" });
   });
 });

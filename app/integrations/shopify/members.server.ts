@@ -1,10 +1,12 @@
 // A member's state on Shopify, mirrored three ways and converged, never replayed:
-//   1. the app-owned metafield `$app:membership` (what the discount function reads),
+//   1. the app-owned metafield `$app:membership` (what the discount function and
+//      the customer-account extension read; its value: app/domain/member-display.ts),
 //   2. one `club:<tier-handle>` tag (for segments, Flow and emails; never read back as truth),
 //   3. the benefit itself: the automatic app discount (see discounts.server.ts).
 // `syncMember` makes Shopify match `desired` whatever it holds now, so running it
 // twice changes nothing, and a late run of an old queue item cannot undo a newer
 // change: the caller always passes the enrollment's *current* local state.
+import { membershipJson, type MembershipValue } from "../../domain/member-display";
 import { SyncError } from "../../queue/errors";
 import { assertNoUserErrors, payloadOf, type ShopifyAdmin } from "./admin.server";
 import {
@@ -19,16 +21,8 @@ import {
 
 export const TAG_PREFIX = "club:";
 
-/** What the discount function reads (extensions/club-discount). expiresAt is the shop-local last day. */
-export type MembershipValue = { tier: string; tierId: string; expiresAt: string; since: string };
-
 export function tierTag(handle: string) {
   return `${TAG_PREFIX}${handle}`;
-}
-
-/** Stable serialisation, so an unchanged membership compares equal and is not rewritten. */
-export function membershipJson(value: MembershipValue): string {
-  return JSON.stringify({ tier: value.tier, tierId: value.tierId, expiresAt: value.expiresAt, since: value.since });
 }
 
 export type SyncMemberResult = { changed: boolean; writes: string[] };
@@ -88,9 +82,9 @@ export async function syncMember(
       writes.push("metafieldsDelete");
     }
 
-    // 2. Tags: add the current tier's, remove our other tiers'.
+    // 2. Tags: add the current tier's (while it holds benefits), remove our other tiers'.
     const owned = new Set(knownTierHandles.map(tierTag));
-    const want = desired ? tierTag(desired.tier) : null;
+    const want = desired?.tier ? tierTag(desired.tier) : null;
     const toRemove = tags.filter((t) => t !== want && (owned.has(t) || t.startsWith(TAG_PREFIX)));
     if (want && !tags.includes(want)) {
       const res = await admin.request(

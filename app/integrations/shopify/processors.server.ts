@@ -7,7 +7,7 @@
 // any older item that runs after the switch).
 import type { Db } from "../../db.server";
 import { asPlatform } from "../../domain/customers.server";
-import { localDate } from "../../domain/dates";
+import { memberDisplayValue } from "../../domain/member-display.server";
 import { SyncError } from "../../queue/errors";
 import { ensureDiscount, type TiersConfig } from "./discounts.server";
 import { findOrCreateCustomer } from "./customers.server";
@@ -47,22 +47,14 @@ export async function convergeShopifyMember(input: ShopifyProcessorInput): Promi
     ).platformId;
   }
 
-  const [enrolled, tiers, platformNow] = await Promise.all([
-    db.enrollment.findFirst({ where: { shop: shop.domain, customerId: customer.id, status: "active" }, include: { tier: true } }),
+  const [value, tiers, platformNow] = await Promise.all([
+    // Benefits (the discount function) and what the member sees in their
+    // account (the extension), from the current state: app/domain/member-display.ts.
+    memberDisplayValue(db, shop.domain, customer.id, { timeZone: shop.timezone }),
     db.tier.findMany({ where: { shop: shop.domain }, select: { handle: true } }),
     db.shop.findUnique({ where: { domain: shop.domain }, select: { crm: true } }),
   ]);
-  const active = asPlatform(platformNow?.crm) === "shopify" ? enrolled : null;
-  const desired = active
-    ? {
-        tier: active.tier.handle,
-        tierId: active.tierId,
-        // The function compares dates in the shop's zone; the member keeps the
-        // benefit through the last local day.
-        expiresAt: localDate(active.expiresAt, shop.timezone),
-        since: active.startedAt.toISOString(),
-      }
-    : null;
+  const desired = asPlatform(platformNow?.crm) === "shopify" ? value : null;
   const outcome = await syncMember(admin, shopifyCustomerId, desired, tiers.map((t) => t.handle), { signal });
   return {
     result: { customerGid: shopifyCustomerId, tier: desired?.tier ?? null, writes: outcome.writes },

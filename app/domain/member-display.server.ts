@@ -1,0 +1,71 @@
+// The member's `$app:membership` value from the database (member-display.ts
+// builds it), and the coalesced `refresh_member` item that keeps it current
+// on Shopify when spend or a renewal changes it (ADR 0027).
+import type { Db, Tx } from "../db.server";
+import { lockMember } from "../member-lock.server";
+import { giveUpPendingKey, queueCoalesced } from "../queue/coalesce.server";
+import { recordedSpendCents } from "./enrollments.server";
+import { membershipValue, type DisplayTier, type MembershipValue } from "./member-display";
+import { cents } from "./money";
+
+export const REFRESH_ACTION = "refresh_member";
+
+/** The idempotency key a member's pending refresh holds: further enqueues join it. */
+export const refreshPendingKey = (customerId: string) => `refresh:${customerId}`;
+const runningKey = (customerId: string, itemId: string) => `refresh:${customerId}:${itemId}`;
+
+const displayTier = (t: { id: string; handle: string; name: string; rank: number; active: boolean; upgradable: boolean; annualThresholdCents: bigint | number }): DisplayTier => ({
+  id: t.id,
+  handle: t.handle,
+  name: t.name,
+  rank: t.rank,
+  active: t.active,
+  upgradable: t.upgradable,
+  annualThresholdCents: cents(t.annualThresholdCents),
+});
+
+/**
+ * The member's value as of `now`, read from committed state: null when there
+ * is nothing to show. `timeZone`: the zone the caller already read with the
+ * shop (the worker's), else the shop row's.
+ */
+export async function memberDisplayValue(db: Db | Tx, shop: string, customerId: string, opts: { now?: Date; timeZone?: string } = {}): Promise<MembershipValue | null> {
+  const now = opts.now ?? new Date();
+  const active = await db.enrollment.findFirst({ where: { shop, customerId, status: "active" }, include: { tier: true } });
+  // The same "latest" the order rules use (orders.server.ts): one the merchant replaced stays replaced.
+  const shown = active ?? (await db.enrollment.findFirst({ where: { shop, customerId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], include: { tier: true } }));
+  if (!shown || !["active", "expired", "cancelled"].includes(shown.status)) return null;
+  const [tiers, shopRow, spendCents] = await Promise.all([
+    db.tier.findMany({ where: { shop } }),
+    db.shop.findUnique({ where: { domain: shop }, select: { timezone: true, currency: true, memberEndedMessage: true } }),
+    shown.status === "active" ? recordedSpendCents(db, shop, customerId, now) : Promise.resolve(0),
+  ]);
+  return membershipValue({
+    enrollment: { status: shown.status, tierId: shown.tierId, startedAt: shown.startedAt, expiresAt: shown.expiresAt, endedAt: shown.endedAt, tier: displayTier(shown.tier) },
+    tiers: tiers.map(displayTier),
+    spendCents,
+    timeZone: opts.timeZone ?? shopRow?.timezone ?? "UTC",
+    currency: shopRow?.currency ?? "USD",
+    endedMessage: shopRow?.memberEndedMessage ?? null,
+    now,
+  });
+}
+
+/**
+ * Queues the member's refresh in the caller's transaction, under the member's
+ * lock (the caller holds it): one pending item per member, which every spend
+ * change or renewal until it starts joins. Shopify shops only: the metafield
+ * is Shopify's.
+ */
+export async function queueMemberRefresh(tx: Tx, shop: string, customerId: string, enrollmentId: string | null, stageId: string): Promise<void> {
+  await queueCoalesced(tx, { shop, customerId, enrollmentId, actionType: REFRESH_ACTION, stageId, idempotencyKey: refreshPendingKey(customerId) }, (id) => runningKey(customerId, id));
+}
+
+/**
+ * A starting refresh gives its pending key up under the member's lock, so a
+ * change committed after this reads as "queue the next refresh", and one
+ * committed before it is what this run reads.
+ */
+export async function startMemberRefresh(db: Db, item: { id: string; shop: string; customerId: string }): Promise<void> {
+  await giveUpPendingKey(db, item, refreshPendingKey(item.customerId), runningKey(item.customerId, item.id), (tx) => lockMember(tx, item.shop, item.customerId));
+}
