@@ -5,7 +5,7 @@
 // failed" from the title bar, confirmed with the count. While anything is
 // pending or running, the list refreshes itself (revalidation, no reload).
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import {
   Badge,
   Banner,
@@ -23,15 +23,13 @@ import {
   Page,
   Text,
   TextField,
-  useIndexResourceState,
-  useSetIndexFiltersMode,
-  IndexFiltersMode,
 } from "@shopify/polaris";
 import type { IndexFiltersProps } from "@shopify/polaris";
-import { Modal, TitleBar, useAppBridge } from "@shopify/app-bridge-react";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { TitleBar } from "@shopify/app-bridge-react";
+import { useState } from "react";
 import { z } from "zod";
 import prisma from "~/db.server";
+import { ConfirmModal, leftAlone, plural, useBulkActions, useIndexListState, useListSelection } from "~/components/index-list";
 import { useLiveRefresh } from "~/components/live-refresh";
 import { noteTooLong } from "~/domain/bounds";
 import { zoneName } from "~/domain/dates";
@@ -101,14 +99,10 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<QueueActi
   return { ok: false, reason: "Unknown action" };
 };
 
-const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 const STATUS_WORDS: Record<string, string> = { pending: "waiting", processing: "running", completed: "completed", failed: "failed", cancelled: "discarded" };
 
 function bulkMessage(done: string, changed: number, skipped: { status: string }[]) {
-  const by = new Map<string, number>();
-  for (const s of skipped) by.set(s.status, (by.get(s.status) ?? 0) + 1);
-  const left = [...by].sort(([a], [b]) => a.localeCompare(b)).map(([status, n]) => `${n} ${STATUS_WORDS[status] ?? status}`);
-  return `${plural(changed, "item")} ${done}${left.length ? `; left alone: ${left.join(", ")}` : ""}`;
+  return `${plural(changed, "item")} ${done}${leftAlone(skipped, STATUS_WORDS)}`;
 }
 
 // The tabs: every status, with the shop's count of each.
@@ -137,56 +131,11 @@ const FILTER_KEYS = ["kind", "action", "platform", "range", "from", "to"] as con
 
 export default function Queue() {
   const { items, counts, status, alertEmail, nextCursor, prevCursor, zone } = useLoaderData<typeof loader>();
-  const [loadedParams, setParams] = useSearchParams();
-  const navigation = useNavigation();
-  // The controls show what was just chosen while its list loads (the URL being navigated to).
-  const pending = navigation.location?.pathname === "/app/queue" ? navigation.location.search : null;
-  const params = useMemo(() => (pending !== null ? new URLSearchParams(pending) : loadedParams), [pending, loadedParams]);
-  const fetcher = useFetcher<typeof action>();
-  const shopify = useAppBridge();
-  const busy = fetcher.state !== "idle";
-  // A navigation of this page (a tab, a filter, a page): the table shows it is loading.
-  const loading = navigation.state === "loading" && navigation.location?.pathname === "/app/queue";
+  const { params, update, list, setList, setOne, filterProps, pagination, loading } = useIndexListState("/app/queue", FILTER_KEYS);
 
   // Live while anything may still change by itself.
   useLiveRefresh(counts.pending + counts.processing > 0);
 
-  const update = useCallback(
-    (change: (next: URLSearchParams) => void) => {
-      const next = new URLSearchParams(params);
-      change(next);
-      next.delete("cursor");
-      next.delete("before");
-      setParams(next, { replace: true, preventScrollReset: true });
-    },
-    [params, setParams],
-  );
-
-  // The search field answers at once; the URL (and the list) follow a moment after typing stops.
-  const [query, setQuery] = useState(params.get("q") ?? "");
-  const typing = useRef<ReturnType<typeof setTimeout>>();
-  const onQueryChange = (value: string) => {
-    setQuery(value);
-    clearTimeout(typing.current);
-    typing.current = setTimeout(() => update((n) => (value.trim() ? n.set("q", value) : n.delete("q"))), 300);
-  };
-  useEffect(() => () => clearTimeout(typing.current), []);
-
-  const { mode, setMode } = useSetIndexFiltersMode();
-  // Filters apply as chosen; Cancel puts back what was there when filtering began.
-  const before = useRef<string>(params.toString());
-  useEffect(() => {
-    if (mode === IndexFiltersMode.Filtering) before.current = params.toString();
-    // Only on entering filter mode.
-  }, [mode]);
-
-  const list = (key: string) => params.getAll(key);
-  const setList = (key: string, values: string[]) =>
-    update((n) => {
-      n.delete(key);
-      for (const v of values) n.append(key, v);
-    });
-  const setOne = (key: string, value: string | null) => update((n) => (value ? n.set(key, value) : n.delete(key)));
   const range = params.get("range") ?? "";
 
   const filters: IndexFiltersProps["filters"] = [
@@ -287,33 +236,12 @@ export default function Queue() {
     isLocked: true,
   }));
 
-  // The selection survives every refresh; ids that left the list (another tab's now) leave it too.
-  const resources = useMemo(() => items.map((i) => ({ id: i.id })), [items]);
-  const { selectedResources, allResourcesSelected, handleSelectionChange, clearSelection, removeSelectedResources } = useIndexResourceState(resources);
-  useEffect(() => {
-    const shown = new Set(items.map((i) => i.id));
-    const gone = selectedResources.filter((id) => !shown.has(id));
-    if (gone.length) removeSelectedResources(gone);
-  }, [items, selectedResources, removeSelectedResources]);
+  const { selectedResources, selectedItemsCount, handleSelectionChange, clearSelection } = useListSelection(items);
+  const { post, busy, refusal } = useBulkActions<QueueActionResult>(clearSelection);
 
   const [discardOpen, setDiscardOpen] = useState(false);
   const [retryAllOpen, setRetryAllOpen] = useState(false);
   const [discardReason, setDiscardReason] = useState("");
-
-  const post = (data: Record<string, string | string[]>) => {
-    const form = new FormData();
-    for (const [k, v] of Object.entries(data)) for (const x of [v].flat()) form.append(k, x);
-    fetcher.submit(form, { method: "post" });
-  };
-
-  // Each action says what it did (a toast); a refusal stays as a banner.
-  const result = fetcher.state === "idle" ? fetcher.data : undefined;
-  useEffect(() => {
-    if (result?.ok && result.message) {
-      shopify?.toast?.show(result.message);
-      clearSelection();
-    }
-  }, [result]);
 
   const filtered = Boolean(params.get("q") || applied.length);
   const emptyState = filtered ? (
@@ -340,9 +268,9 @@ export default function Queue() {
                 <p>{alertEmail ? `Failures are emailed to ${alertEmail}.` : "Set an alert email in Settings to be emailed when a sync fails."}</p>
               </Banner>
             )}
-            {result && !result.ok && (
+            {refusal && (
               <Banner tone="critical">
-                <p data-testid="queue-error">{result.reason}</p>
+                <p data-testid="queue-error">{refusal}</p>
               </Banner>
             )}
             <Card padding="0">
@@ -350,26 +278,15 @@ export default function Queue() {
                 tabs={tabs}
                 selected={selectedTab}
                 onSelect={(i) => update((n) => (TABS[i]?.status ? n.set("status", TABS[i]!.status) : n.delete("status")))}
-                queryValue={query}
                 queryPlaceholder="Search by member name or email"
-                onQueryChange={onQueryChange}
-                onQueryClear={() => onQueryChange("")}
                 filters={filters}
                 appliedFilters={applied}
-                onClearAll={() => {
-                  setQuery("");
-                  update((n) => [...FILTER_KEYS, "q"].forEach((k) => n.delete(k)));
-                }}
-                cancelAction={{ onAction: () => setParams(new URLSearchParams(before.current), { replace: true, preventScrollReset: true }), disabled: false, loading: false }}
-                mode={mode}
-                setMode={setMode}
-                canCreateNewView={false}
-                loading={loading}
+                {...filterProps}
               />
               <IndexTable
                 resourceName={{ singular: "sync item", plural: "sync items" }}
                 itemCount={items.length}
-                selectedItemsCount={allResourcesSelected ? "All" : selectedResources.length}
+                selectedItemsCount={selectedItemsCount}
                 onSelectionChange={handleSelectionChange}
                 promotedBulkActions={[
                   { content: "Retry now", onAction: () => post({ intent: "retry", ids: selectedResources }), disabled: busy },
@@ -386,16 +303,7 @@ export default function Queue() {
                   { title: `Next try (${zone})` },
                   { title: "Reason" },
                 ]}
-                pagination={
-                  nextCursor || prevCursor
-                    ? {
-                        hasNext: Boolean(nextCursor),
-                        hasPrevious: Boolean(prevCursor),
-                        onNext: () => nextCursor && setParams(pageParams(params, "cursor", nextCursor), { preventScrollReset: true }),
-                        onPrevious: () => prevCursor && setParams(pageParams(params, "before", prevCursor), { preventScrollReset: true }),
-                      }
-                    : undefined
-                }
+                pagination={pagination(nextCursor, prevCursor)}
               >
                 {items.map((i, n) => {
                   const badge = STATUS_BADGE[i.status] ?? { label: i.status };
@@ -474,57 +382,41 @@ export default function Queue() {
         </Layout.Section>
       </Layout>
 
-      {/* App Bridge modals: the admin draws them over the page, with the title bar's buttons as the footer. */}
-      <Modal id="discard-selected" open={discardOpen} onHide={() => setDiscardOpen(false)}>
-        <Box padding="400">
-          <BlockStack gap="300">
-            <Text as="p">{`${plural(selectedResources.length, "selected item")} will not be sent. Running or completed items are left alone.`}</Text>
-            <TextField label="Reason" value={discardReason} onChange={setDiscardReason} autoComplete="off" maxLength={500} helpText="Kept with each item, with your name." />
-          </BlockStack>
-        </Box>
-        <TitleBar title={`Discard ${plural(selectedResources.length, "sync item")}?`}>
-          <button
-            variant="primary"
-            tone="critical"
-            disabled={busy}
-            onClick={() => {
-              post({ intent: "discard", ids: selectedResources, reason: discardReason });
-              setDiscardOpen(false);
-              setDiscardReason("");
-            }}
-          >
-            Discard
-          </button>
-          <button onClick={() => setDiscardOpen(false)}>Keep them</button>
-        </TitleBar>
-      </Modal>
+      <ConfirmModal
+        id="discard-selected"
+        open={discardOpen}
+        onHide={() => setDiscardOpen(false)}
+        title={`Discard ${plural(selectedResources.length, "sync item")}?`}
+        confirm="Discard"
+        dismiss="Keep them"
+        destructive
+        disabled={busy}
+        onConfirm={() => {
+          post({ intent: "discard", ids: selectedResources, reason: discardReason });
+          setDiscardOpen(false);
+          setDiscardReason("");
+        }}
+      >
+        <BlockStack gap="300">
+          <Text as="p">{`${plural(selectedResources.length, "selected item")} will not be sent. Running or completed items are left alone.`}</Text>
+          <TextField label="Reason" value={discardReason} onChange={setDiscardReason} autoComplete="off" maxLength={500} helpText="Kept with each item, with your name." />
+        </BlockStack>
+      </ConfirmModal>
 
-      <Modal id="retry-all-failed" open={retryAllOpen} onHide={() => setRetryAllOpen(false)}>
-        <Box padding="400">
-          <Text as="p">{`${counts.failed === 1 ? "The failed item runs" : `All ${counts.failed} failed items run`} again now, with a fresh set of attempts. Fix the cause first, or it fails again.`}</Text>
-        </Box>
-        <TitleBar title={`Retry ${plural(counts.failed, "failed item")}?`}>
-          <button
-            variant="primary"
-            disabled={busy}
-            onClick={() => {
-              post({ intent: "retry-all" });
-              setRetryAllOpen(false);
-            }}
-          >
-            {`Retry ${counts.failed}`}
-          </button>
-          <button onClick={() => setRetryAllOpen(false)}>Cancel</button>
-        </TitleBar>
-      </Modal>
+      <ConfirmModal
+        id="retry-all-failed"
+        open={retryAllOpen}
+        onHide={() => setRetryAllOpen(false)}
+        title={`Retry ${plural(counts.failed, "failed item")}?`}
+        confirm={`Retry ${counts.failed}`}
+        disabled={busy}
+        onConfirm={() => {
+          post({ intent: "retry-all" });
+          setRetryAllOpen(false);
+        }}
+      >
+        <Text as="p">{`${counts.failed === 1 ? "The failed item runs" : `All ${counts.failed} failed items run`} again now, with a fresh set of attempts. Fix the cause first, or it fails again.`}</Text>
+      </ConfirmModal>
     </Page>
   );
-}
-
-function pageParams(params: URLSearchParams, key: "cursor" | "before", value: string) {
-  const next = new URLSearchParams(params);
-  next.delete("cursor");
-  next.delete("before");
-  next.set(key, value);
-  return next;
 }

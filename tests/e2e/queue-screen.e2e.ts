@@ -5,8 +5,8 @@
 // selected items retried are pending; an item's page lists its 5 attempts;
 // the list follows the worker without a reload; nothing scrolls sideways.
 import { describe, expect, inject, it } from "vitest";
-import type { Frame, FrameLocator, Page } from "playwright-core";
-import { app, newPage, sandboxQuery, screenshot, useBrowser } from "./support/browser";
+import type { FrameLocator, Page } from "playwright-core";
+import { app, appFrame, enrollNew as enrollIn, expectNoSidewaysScroll, newPage, sandboxQuery, screenshot, useBrowser } from "./support/browser";
 
 const sandbox = inject("sandbox");
 const browser = useBrowser();
@@ -16,19 +16,7 @@ const setFault = (body: unknown) => fetch(faults, { method: "POST", body: JSON.s
 const clearFaults = () => fetch(faults, { method: "DELETE" });
 const RUN = Date.now().toString(36);
 const emails = ["one", "two", "three", "four"].map((n) => `queue.${n}.${RUN}@example.com`);
-
-async function enrollNew(page: Page, email: string, first: string) {
-  await page.goto(`${sandbox.frameOrigin}/admin/${SHOP}/members/new`);
-  const frame = app(page);
-  await frame.getByLabel("Email", { exact: true }).fill(email);
-  await frame.getByLabel("First name").fill(first);
-  await frame.getByLabel("Last name").fill("Queue");
-  const option = frame.getByLabel("Tier").locator("option", { hasText: /^Silver / });
-  await frame.getByLabel("Tier").selectOption((await option.getAttribute("value"))!);
-  await frame.getByRole("button", { name: "Next" }).click();
-  await frame.getByRole("button", { name: "Enroll" }).click();
-  await frame.getByTestId("member-tier").waitFor();
-}
+const enrollNew = (page: Page, email: string, first: string) => enrollIn(page, SHOP, email, first);
 
 type ItemRow = { id: string; status: string; attempts: number | string; email: string };
 const itemsOf = (list: string[]) =>
@@ -36,23 +24,6 @@ const itemsOf = (list: string[]) =>
     `SELECT q.id, q.status, q.attempts, c.email FROM "CrmSyncQueue" q JOIN "Customer" c ON c.id = q."customerId"
      WHERE q.shop = '${SHOP}' AND q."actionType" = 'add_membership' AND c.email IN (${list.map((e) => `'${e}'`).join(", ")}) ORDER BY c.email`,
   );
-
-async function appFrame(page: Page): Promise<Frame> {
-  const frame = await (await page.locator("iframe#app").elementHandle())!.contentFrame();
-  return frame!;
-}
-
-/** Nothing needs horizontal scrolling: not the app's document, not the table's own scroller. */
-async function expectNoSidewaysScroll(page: Page) {
-  const frame = await appFrame(page);
-  const widths = await frame.evaluate(() => {
-    const doc = document.scrollingElement!;
-    const scrollers = [...document.querySelectorAll<HTMLElement>(".Polaris-IndexTable__ScrollContainer, .Polaris-DataTable__ScrollContainer")];
-    return { doc: [doc.scrollWidth, doc.clientWidth], inner: scrollers.map((s) => [s.scrollWidth, s.clientWidth]) };
-  });
-  expect(widths.doc[0]).toBeLessThanOrEqual(widths.doc[1]!);
-  for (const [scroll, client] of widths.inner) expect(scroll).toBeLessThanOrEqual(client!);
-}
 
 const tab = (frame: FrameLocator, label: string) => frame.getByRole("tab", { name: new RegExp(`^${label} \\(\\d+\\)$`) });
 async function tabCount(frame: FrameLocator, label: string) {

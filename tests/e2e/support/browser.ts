@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pg from "pg";
-import { chromium, type Browser, type FrameLocator, type Page } from "playwright-core";
+import { chromium, type Browser, type Frame, type FrameLocator, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, inject } from "vitest";
 
 const SCREENSHOTS = resolve(import.meta.dirname, "../../../test-results/screenshots");
@@ -130,4 +130,37 @@ export async function sandboxQuery<T extends Record<string, unknown>>(statement:
   } finally {
     await client.end();
   }
+}
+
+/** The app's own document (the admin frames it), for what a locator cannot ask: its URL, its scroll widths. */
+export async function appFrame(page: Page): Promise<Frame> {
+  const frame = await (await page.locator("iframe#app").elementHandle())!.contentFrame();
+  return frame!;
+}
+
+/** Nothing needs horizontal scrolling: not the app's document, not a table's own scroller. */
+export async function expectNoSidewaysScroll(page: Page) {
+  const frame = await appFrame(page);
+  const widths = await frame.evaluate(() => {
+    const doc = document.scrollingElement!;
+    const scrollers = [...document.querySelectorAll<HTMLElement>(".Polaris-IndexTable__ScrollContainer, .Polaris-DataTable__ScrollContainer")];
+    return { doc: [doc.scrollWidth, doc.clientWidth], inner: scrollers.map((s) => [s.scrollWidth, s.clientWidth]) };
+  });
+  expect(widths.doc[0]).toBeLessThanOrEqual(widths.doc[1]!);
+  for (const [scroll, client] of widths.inner) expect(scroll).toBeLessThanOrEqual(client!);
+}
+
+/** A new customer enrolled through the wizard on a Shopify shop (no delivery step); ends on the member's page. */
+export async function enrollNew(page: Page, shop: string, email: string, first: string, o: { last?: string; tier?: string } = {}) {
+  const { frameOrigin } = inject("sandbox");
+  await page.goto(`${frameOrigin}/admin/${shop}/members/new`);
+  const frame = app(page);
+  await frame.getByLabel("Email", { exact: true }).fill(email);
+  await frame.getByLabel("First name").fill(first);
+  await frame.getByLabel("Last name").fill(o.last ?? "Queue");
+  const option = frame.getByLabel("Tier").locator("option", { hasText: new RegExp(`^${o.tier ?? "Silver"} `) });
+  await frame.getByLabel("Tier").selectOption((await option.getAttribute("value"))!);
+  await frame.getByRole("button", { name: "Next" }).click();
+  await frame.getByRole("button", { name: "Enroll" }).click();
+  await frame.getByTestId("member-tier").waitFor();
 }
