@@ -15,8 +15,8 @@ import { z } from "zod";
 import { noteTooLong } from "./bounds";
 import { chunks, isUniqueViolation, type Db, type Tx } from "../db.server";
 import { env } from "../env.server";
-import { lockMember } from "../member-lock.server";
-import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
+import { lockMember, lockMembersAtOnce } from "../member-lock.server";
+import { queueCrmSync, queueCrmSyncMany, wakeWorker } from "../queue/enqueue.server";
 import { processNow } from "../queue/inline.server";
 import { sql } from "../queue/sql.server";
 import { asPlatform, platformIdField, platformIdOf, refreshContact, searchTextOf, type Platform } from "./customers.server";
@@ -302,16 +302,26 @@ export async function cancelMembership(
   const done = await db.$transaction(async (tx) => {
     const e = await lockActiveEnrollment(tx, shop, enrollmentId);
     if (!e) return false;
-    const { count } = await tx.enrollment.updateMany({
-      where: { id: e.id, shop, status: "active" },
-      data: { status: "cancelled", endedAt: opts.now ?? new Date(), endReason: opts.reason || "Cancelled by merchant", endedBy: opts.by ?? null },
-    });
-    if (count !== 1) throw new Error(`Enrollment ${e.id} changed under the member lock`);
-    await queueCrmSync({ shop, enrollmentId: e.id, actionType: "cancel_membership", stageId: e.tierId, customerId: e.customerId }, tx);
+    await cancelActive(tx, shop, [e], opts);
     return true;
   });
   if (done) wakeWorker();
   return done ? { ok: true, message: "Membership cancelled — sync queued" } : { ok: false, message: "This membership is not active." };
+}
+
+/**
+ * Inside the caller's transaction, with the members' locks held and `rows`
+ * re-read as active: cancels them and queues their `cancel_membership` items
+ * (the rows queueCrmSync writes, a few statements for the lot). One member
+ * has one active membership, so one item per member.
+ */
+async function cancelActive(tx: Tx, shop: string, rows: { id: string; tierId: string; customerId: string }[], opts: { reason?: string; now?: Date; by?: string | null }) {
+  const { count } = await tx.enrollment.updateMany({
+    where: { id: { in: rows.map((e) => e.id) }, shop, status: "active" },
+    data: { status: "cancelled", endedAt: opts.now ?? new Date(), endReason: opts.reason || "Cancelled by merchant", endedBy: opts.by ?? null },
+  });
+  if (count !== rows.length) throw new Error(`${rows.length - count} of ${rows.length} enrollments changed under the member lock`);
+  await queueCrmSyncMany(rows.map((e) => ({ shop, enrollmentId: e.id, actionType: "cancel_membership", stageId: e.tierId, customerId: e.customerId })), tx);
 }
 
 /**
@@ -334,14 +344,19 @@ export async function changeTier(
     const from = await tx.tier.findFirstOrThrow({ where: { id: current.tierId, shop } });
     const tier = await tx.tier.findFirst({ where: { id: newTierId, shop } });
     if (!tier) return { ok: false as const, message: "Choose an active tier." };
-    const crm = (await tx.shop.findUnique({ where: { domain: shop }, select: { crm: true } }))?.crm;
-    const refusal = tierChangeRefusal(from, tier) ?? (crm === "commerce7" ? noClubRefusal(tier) : null);
+    const refusal = tierChangeRefusal(from, tier) ?? (await clubRefusal(tx, shop, tier));
     if (refusal) return { ok: false as const, message: refusal };
     const next = await moveMember(tx, shop, current, tier, now, `Moved to ${tier.name}`, tierChangeEnd(from, tier), opts.by ?? null);
     return { ok: true as const, enrollmentId: next.id };
   });
   if (result.ok) wakeWorker();
   return result;
+}
+
+/** On a Commerce7 shop, a tier without a club takes nobody (noClubRefusal); null elsewhere. */
+async function clubRefusal(tx: Tx, shop: string, tier: { name: string; c7ClubId: string | null }): Promise<string | null> {
+  const crm = (await tx.shop.findUnique({ where: { domain: shop }, select: { crm: true } }))?.crm;
+  return crm === "commerce7" ? noClubRefusal(tier) : null;
 }
 
 /**
@@ -382,4 +397,95 @@ export async function moveMember(
     tx,
   );
   return next;
+}
+
+// Bulk changes from the members list's selection (issue 17 item 2). The
+// selection is a page's worth at most of this shop's enrollment ids; one that
+// is not the shop's (another shop's, gone, made up) refuses the whole
+// selection before anything is written. Each runs in ONE transaction under
+// every selected member's lock (ascending ids, ADR 0009), re-reads the
+// memberships and queues the same items a single change queues, so a
+// validation error anywhere leaves every member as they were.
+export const MAX_BULK_MEMBERS = 250;
+
+export type BulkMembersResult =
+  | { ok: true; changed: number; skipped: { id: string; status: string }[] }
+  | { ok: false; reason: string };
+
+const refused = (reason: string) => ({ ok: false as const, reason });
+
+/** The selection's memberships, locked and re-read; null when one is not this shop's. */
+async function lockSelection(tx: Tx, shop: string, ids: string[]) {
+  const seen = await tx.enrollment.findMany({ where: { shop, id: { in: ids } }, select: { customerId: true } });
+  if (seen.length !== ids.length) return null;
+  await lockMembersAtOnce(tx, shop, seen.map((e) => e.customerId));
+  return tx.enrollment.findMany({ where: { shop, id: { in: ids } }, include: { tier: true }, orderBy: { id: "asc" } });
+}
+
+function selectionRefusal(ids: string[]): string | null {
+  if (!ids.length) return "Select at least one member.";
+  if (ids.length > MAX_BULK_MEMBERS) return `Select at most ${MAX_BULK_MEMBERS} members at a time.`;
+  return null;
+}
+
+const NOT_HERE = "Some of the selected members are not in this shop's list (gone, or never here); nothing was changed.";
+
+/**
+ * Cancels every selected active membership and queues one `cancel_membership`
+ * each. Memberships that are no longer active (already cancelled, expired,
+ * moved) are left alone and returned as skipped, with their status.
+ */
+export async function cancelMemberships(
+  db: Db,
+  shop: string,
+  rawIds: string[],
+  opts: { reason?: string; now?: Date; by?: string | null } = {},
+): Promise<BulkMembersResult> {
+  const ids = [...new Set(rawIds)];
+  const bad = selectionRefusal(ids) ?? noteTooLong(opts.reason);
+  if (bad) return refused(bad);
+  const result = await db.$transaction(async (tx) => {
+    const rows = await lockSelection(tx, shop, ids);
+    if (!rows) return refused(NOT_HERE);
+    const active = rows.filter((e) => e.status === "active");
+    if (active.length) await cancelActive(tx, shop, active, opts);
+    return { ok: true as const, changed: active.length, skipped: rows.filter((e) => e.status !== "active").map((e) => ({ id: e.id, status: e.status })) };
+  });
+  if (result.ok && result.changed) wakeWorker();
+  return result;
+}
+
+/**
+ * Moves every selected active member to `tierId` (as changeTier does, one
+ * `upgrade_membership` each). Members already in that tier, and memberships
+ * no longer active, are skipped. A move the tier rules refuse for any member
+ * (a tier that is not upgradable, an inactive tier, no club on Commerce7)
+ * refuses the whole selection: nothing is written.
+ */
+export async function changeTiers(
+  db: Db,
+  shop: string,
+  rawIds: string[],
+  tierId: string,
+  opts: { now?: Date; by?: string | null } = {},
+): Promise<BulkMembersResult> {
+  const ids = [...new Set(rawIds)];
+  const bad = selectionRefusal(ids);
+  if (bad) return refused(bad);
+  const now = opts.now ?? new Date();
+  const result = await db.$transaction(async (tx) => {
+    const tier = await tx.tier.findFirst({ where: { id: tierId, shop } });
+    if (!tier?.active) return refused("Choose an active tier.");
+    const rows = await lockSelection(tx, shop, ids);
+    if (!rows) return refused(NOT_HERE);
+    const moving = rows.filter((e) => e.status === "active" && e.tierId !== tier.id);
+    const club = moving.length ? await clubRefusal(tx, shop, tier) : null;
+    if (club) return refused(club);
+    const refusals = moving.map((e) => tierChangeRefusal(e.tier, tier)).filter((r): r is string => r !== null);
+    if (refusals.length) return refused(`${refusals.length === 1 ? "1 selected member" : `${refusals.length} selected members`} can't move to ${tier.name}: ${refusals[0]} Nothing was changed.`);
+    for (const e of moving) await moveMember(tx, shop, e, tier, now, `Moved to ${tier.name}`, tierChangeEnd(e.tier, tier), opts.by ?? null);
+    return { ok: true as const, changed: moving.length, skipped: rows.filter((e) => !moving.includes(e)).map((e) => ({ id: e.id, status: e.status === "active" ? "same_tier" : e.status })) };
+  });
+  if (result.ok && result.changed) wakeWorker();
+  return result;
 }

@@ -13,6 +13,9 @@ import { cents } from "./money";
 import { STATUSES } from "./membership-status";
 import { tierChangeRefusal } from "./tiers";
 
+export const MAX_EXPIRING_DAYS = 3650;
+const DAY_MS = 86_400_000;
+
 // A list URL is typed by hand, bookmarked, or stale: a value we do not know
 // falls back to the default (`.catch`), it never throws. The search is cut to
 // MAX_SEARCH characters.
@@ -22,7 +25,17 @@ export const listQuery = z.object({
   status: z.enum([...STATUSES, "all"]).catch("active"),
   sync: z.union([z.literal(""), z.enum(SYNC_STATES)]).catch(""),
   sort: z.enum(["expiry", "enrolled"]).catch("enrolled"),
+  // Expiring within this many days from now (memberships whose expiry is still ahead).
+  expiring: z
+    .string()
+    .regex(/^\d{1,4}$/)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(MAX_EXPIRING_DAYS))
+    .optional()
+    .catch(undefined),
   cursor: z.string().max(500).catch(""),
+  // Back to the page before the one this cursor starts (the list's Previous).
+  before: z.string().max(500).catch(""),
 });
 export type ListQuery = z.infer<typeof listQuery>;
 
@@ -33,7 +46,7 @@ export function parseListQuery(raw: Partial<Record<keyof ListQuery, string>>): L
 }
 
 /** The list's filter and order (the export streams the same rows, in the same order). */
-export function memberFilter(shop: string, q: ListQuery) {
+export function memberFilter(shop: string, q: ListQuery, now = new Date()) {
   const field = q.sort === "expiry" ? ("expiresAt" as const) : ("createdAt" as const);
   // Expiry sorts soonest first; enrollment date newest first.
   const dir = q.sort === "expiry" ? ("asc" as const) : ("desc" as const);
@@ -43,33 +56,38 @@ export function memberFilter(shop: string, q: ListQuery) {
     ...(q.tier ? { tierId: q.tier } : {}),
     ...(q.sync ? { syncState: q.sync } : {}),
     ...(q.q ? { customer: { searchText: { contains: q.q.toLowerCase() } } } : {}),
+    ...(q.expiring ? { expiresAt: { gte: now, lte: new Date(now.getTime() + q.expiring * DAY_MS) } } : {}),
   };
   return { field, dir, filter };
 }
 
-export async function listMembers(db: Db, shop: string, raw: Partial<Record<keyof ListQuery, string>>) {
+/**
+ * One page of the list under `raw`: `cursor` pages on in the list's order,
+ * `before` back; a cursor that does not decode is the first page.
+ */
+export async function listMembers(db: Db, shop: string, raw: Partial<Record<keyof ListQuery, string>>, now = new Date()) {
   const q = parseListQuery(raw);
-  const { field, dir, filter } = memberFilter(shop, q);
+  const { field, dir, filter } = memberFilter(shop, q, now);
   const after = decodeCursor(q.cursor);
+  const before = after ? null : decodeCursor(q.before);
+  const from = after ?? before;
+  // Backwards: the same keyset read the other way, then put back in the list's order.
+  const readDir = before ? (dir === "asc" ? "desc" : "asc") : dir;
+  const cmp = readDir === "asc" ? "gt" : "lt";
   const where = {
     ...filter,
-    ...(after
-      ? {
-          OR: [
-            { [field]: dir === "asc" ? { gt: after.value } : { lt: after.value } },
-            { [field]: after.value, id: dir === "asc" ? { gt: after.id } : { lt: after.id } },
-          ],
-        }
-      : {}),
+    ...(from ? { OR: [{ [field]: { [cmp]: from.value } }, { [field]: from.value, id: { [cmp]: from.id } }] } : {}),
   };
   const rows = await db.enrollment.findMany({
     where,
-    orderBy: [{ [field]: dir }, { id: dir }],
+    orderBy: [{ [field]: readDir }, { id: readDir }],
     take: PAGE + 1,
     include: { customer: { select: { email: true, firstName: true, lastName: true } }, tier: { select: { name: true } } },
   });
+  const more = rows.length > PAGE;
   const page = rows.slice(0, PAGE);
-  const last = page.at(-1);
+  if (before) page.reverse();
+  const [first, last] = [page.at(0), page.at(-1)];
   return {
     query: q,
     members: page.map((e) => ({
@@ -79,12 +97,14 @@ export async function listMembers(db: Db, shop: string, raw: Partial<Record<keyo
       name: `${e.customer.firstName} ${e.customer.lastName}`.trim() || e.customer.email,
       email: e.customer.email,
       tier: e.tier.name,
+      tierId: e.tierId,
       status: e.status,
       syncState: e.syncState,
       startedAt: e.startedAt.toISOString(),
       expiresAt: e.expiresAt.toISOString(),
     })),
-    nextCursor: rows.length > PAGE && last ? encodeCursor(last[field], last.id) : null,
+    nextCursor: (before ? true : more) && last ? encodeCursor(last[field], last.id) : null,
+    prevCursor: (before ? more : Boolean(after)) && first ? encodeCursor(first[field], first.id) : null,
   };
 }
 

@@ -193,8 +193,8 @@ describe("tiers", () => {
 describe("members", () => {
   it("searches, changes a member's tier and cancels the membership", async () => {
     const { page, frame } = await open(sandbox.shops.shopify, "/members");
-    await frame.getByLabel("Search").fill("liam");
-    await frame.getByRole("button", { name: "Apply" }).click();
+    await frame.getByRole("button", { name: /Search and filter/ }).click();
+    await frame.getByPlaceholder("Search by name or email").fill("liam");
     await frame.getByRole("link", { name: "Liam Okafor" }).click();
     await frame.getByRole("button", { name: "Change tier" }).click();
     await frame.getByLabel("New tier").selectOption({ label: "Silver" });

@@ -21,7 +21,7 @@ describe("one title per page", () => {
     const page = await open("");
     const pages: [string, string, string][] = [
       ["", "Club Tiers", "Members per tier"],
-      ["/members", "Members", "Search"],
+      ["/members", "Members", "Expires"],
       ["/members/new", "Enroll member", "Email or name"],
       ["/tiers", "Tiers", "Annual spend"],
       ["/tiers/new", "New tier", "Annual spend threshold"],
