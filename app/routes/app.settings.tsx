@@ -57,6 +57,11 @@ export default function Settings() {
   const [endedMessage, setEndedMessage] = useState(settings.memberEndedMessage);
   const [countWhen, setCountWhen] = useState<string>(settings.countOrdersWhen);
   const [pace, setPace] = useState(String(c7.requestsPerMinute));
+  // Commerce7's fields, test, club mapping and order webhook are shown only
+  // while Commerce7 is the platform: the saved one, or the one chosen in the
+  // form (a switch is prepared before it is saved: credentials, clubs).
+  // Hidden fields are not posted, and saving without them keeps what is stored.
+  const commerce7 = crm === "commerce7";
   const errors = result?.intent === "save" && !result.ok ? (result.errors ?? {}) : {};
   const clubs = result?.intent === "test" && result.ok ? (result.clubs ?? []) : [];
   // Polaris buttons carry no name/value, so the clicked button sets the intent.
@@ -117,32 +122,36 @@ export default function Settings() {
                   helpText="When an order's spend starts to count for renewals and upgrades. When paid: an order awaiting payment counts once Shopify marks it paid, and a voided one never does."
                   error={errors.countOrdersWhen}
                 />
+                {commerce7 && (
+                  <FormLayout>
+                    <Text as="h2" variant="headingMd">
+                      Commerce7
+                    </Text>
+                    <TextField label="Tenant" name="c7Tenant" value={tenant} onChange={setTenant} autoComplete="off" error={errors.c7Tenant} />
+                    <TextField label="App id" name="c7AppId" value={appId} onChange={setAppId} autoComplete="off" error={errors.c7AppId} />
+                    <TextField
+                      label="App secret"
+                      name="c7AppSecret"
+                      type="password"
+                      value={secret}
+                      onChange={setSecret}
+                      autoComplete="new-password"
+                      helpText={settings.c7CredentialsConfigured ? "A secret is stored (encrypted). Leave empty to keep it." : "Stored encrypted; never shown again."}
+                      error={errors.c7AppSecret}
+                    />
+                    <TextField
+                      label="Commerce7 requests per minute"
+                      name="c7RequestsPerMinute"
+                      type="number"
+                      value={pace}
+                      onChange={setPace}
+                      autoComplete="off"
+                      helpText="Our pace for your tenant, counting every request (Commerce7 documents 100 per minute per tenant)."
+                      error={errors.c7RequestsPerMinute}
+                    />
+                  </FormLayout>
+                )}
                 <FormLayout>
-                  <Text as="h2" variant="headingMd">
-                    Commerce7
-                  </Text>
-                  <TextField label="Tenant" name="c7Tenant" value={tenant} onChange={setTenant} autoComplete="off" error={errors.c7Tenant} />
-                  <TextField label="App id" name="c7AppId" value={appId} onChange={setAppId} autoComplete="off" error={errors.c7AppId} />
-                  <TextField
-                    label="App secret"
-                    name="c7AppSecret"
-                    type="password"
-                    value={secret}
-                    onChange={setSecret}
-                    autoComplete="new-password"
-                    helpText={settings.c7CredentialsConfigured ? "A secret is stored (encrypted). Leave empty to keep it." : "Stored encrypted; never shown again."}
-                    error={errors.c7AppSecret}
-                  />
-                  <TextField
-                    label="Commerce7 requests per minute"
-                    name="c7RequestsPerMinute"
-                    type="number"
-                    value={pace}
-                    onChange={setPace}
-                    autoComplete="off"
-                    helpText="Our pace for your tenant, counting every request (Commerce7 documents 100 per minute per tenant)."
-                    error={errors.c7RequestsPerMinute}
-                  />
                   <TextField
                     label="Alert email (permanent sync failures)"
                     name="alertEmail"
@@ -174,9 +183,11 @@ export default function Settings() {
                   <Button submit variant="primary" loading={busy} onClick={setIntent("save")}>
                     {crm !== settings.crm ? `Save and switch to ${PLATFORM_NAMES[crm as Platform]}` : "Save"}
                   </Button>
-                  <Button submit loading={busy} onClick={setIntent("test")}>
-                    Test connection
-                  </Button>
+                  {commerce7 && (
+                    <Button submit loading={busy} onClick={setIntent("test")}>
+                      Test connection
+                    </Button>
+                  )}
                   <Button submit loading={busy} onClick={setIntent("email")}>
                     Send a test email
                   </Button>
@@ -200,12 +211,12 @@ export default function Settings() {
             </BlockStack>
           </Card>
         </Layout.Section>
-        {settings.crm === "commerce7" && (
+        {commerce7 && (
           <Layout.Section>
             <Commerce7Webhook webhook={c7.webhook} result={result?.intent === "c7-webhook" ? result : undefined} />
           </Layout.Section>
         )}
-        {tiers.length > 0 && (
+        {commerce7 && tiers.length > 0 && (
           <Layout.Section>
             <Form method="post">
               <input type="hidden" name="intent" value="map" />

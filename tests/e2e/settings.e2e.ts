@@ -1,5 +1,6 @@
 // Settings in the browser: Commerce7 "Test connection", succeeding and failing
-// clearly; choosing the other platform says what a switch will do, before saving.
+// clearly; Commerce7's parts only while it is the platform; choosing the other
+// platform says what a switch will do, before saving.
 import { describe, expect, inject, it } from "vitest";
 import { app, newPage, screenshot, useBrowser } from "./support/browser";
 
@@ -65,6 +66,34 @@ describe("settings (Commerce7 shop)", () => {
 });
 
 describe("settings (Shopify shop)", () => {
+  it("shows Commerce7's fields, test, club mapping and order webhook only while Commerce7 is the platform chosen", async () => {
+    const page = await newPage(browser());
+    await page.goto(`${sandbox.frameOrigin}/admin/${sandbox.shops.shopify}/settings`);
+    const frame = app(page);
+    await frame.getByLabel("Alert email (permanent sync failures)").waitFor();
+    const commerce7Parts = async () => ({
+      fields: await frame.getByLabel(/^(Tenant|App id|App secret|Commerce7 requests per minute)$/).count(),
+      test: await frame.getByRole("button", { name: "Test connection" }).count(),
+      mapping: await frame.getByText("Tier → Commerce7 club").count(),
+      webhook: await frame.getByText("Commerce7 orders (spend)").count(),
+    });
+    expect(await commerce7Parts()).toEqual({ fields: 0, test: 0, mapping: 0, webhook: 0 });
+    // What every platform has stays.
+    expect(await frame.getByLabel("Count orders toward tiers").count()).toBe(1);
+    expect(await frame.getByRole("button", { name: "Send a test email" }).count()).toBe(1);
+    await screenshot(page, "settings-shopify");
+    await frame.getByLabel("Membership platform (CRM)").selectOption("commerce7");
+    await expect.poll(commerce7Parts).toEqual({ fields: 4, test: 1, mapping: 1, webhook: 1 });
+    await frame.getByLabel("Membership platform (CRM)").selectOption("shopify");
+    await expect.poll(commerce7Parts).toEqual({ fields: 0, test: 0, mapping: 0, webhook: 0 });
+    // Saved on Shopify without them: the settings save, and the Commerce7 shop's page still has its own.
+    await frame.getByRole("button", { name: "Save", exact: true }).click();
+    await frame.getByText("Settings saved.").waitFor();
+    await page.goto(`${sandbox.frameOrigin}/admin/${sandbox.shops.commerce7}/settings`);
+    await expect.poll(() => app(page).getByLabel(/^(Tenant|App id|App secret|Commerce7 requests per minute)$/).count()).toBe(4);
+    await page.close();
+  });
+
   it("choosing Commerce7 says what the switch will do before anything is saved; choosing Shopify again takes it back", async () => {
     const page = await newPage(browser());
     await page.goto(`${sandbox.frameOrigin}/admin/${sandbox.shops.shopify}/settings`);
