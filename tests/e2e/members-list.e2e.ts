@@ -2,7 +2,9 @@
 // members enrolled through the wizard; a search and the tier filter narrow
 // the list as they are chosen, with the state in the URL; three selected
 // members cancelled after one confirmation that gives the count queue
-// exactly three cancellations; nothing scrolls sideways.
+// exactly three cancellations; a selected member exports alone and changes
+// tier after its confirmation; nothing scrolls sideways.
+import { readFile } from "node:fs/promises";
 import { describe, expect, inject, it } from "vitest";
 import type { FrameLocator } from "playwright-core";
 import { app, appFrame, enrollNew, expectNoSidewaysScroll, newPage, sandboxQuery, screenshot, useBrowser } from "./support/browser";
@@ -77,6 +79,40 @@ describe("the members list at 1,280 px", () => {
     await expect.poll(() => shownEmails(frame)).toEqual(emails.slice(0, 3).sort());
     await expectNoSidewaysScroll(page);
     await screenshot(page, "members-cancelled-tab");
+    await page.close();
+  });
+
+  it("exports just the selected member, and moves them to another tier after a confirmation", { timeout: 60_000 }, async () => {
+    const page = await newPage(browser());
+    await page.goto(`${sandbox.frameOrigin}/admin/${SHOP}/members?q=${encodeURIComponent(`.${RUN}@`)}`);
+    const frame = app(page);
+    await expect.poll(() => shownEmails(frame)).toEqual([emails[3]]);
+    await rowOf(frame, emails[3]!).locator("td").first().click();
+    await frame.getByRole("button", { name: "Export" }).click();
+    const confirmExport = frame.getByRole("dialog", { name: "Export 1 member?" });
+    const download = page.waitForEvent("download");
+    await confirmExport.getByRole("button", { name: "Export 1" }).click();
+    const csv = await readFile((await (await download).path())!, "utf8");
+    const lines = csv.trim().split(/\r?\n/);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(new RegExp(`^${emails[3]!.replace(/\./g, "\\.")},Lia4,Lister,Gold,active,`));
+    await expect.poll(() => frame.getByTestId("toast").textContent()).toBe("1 member exported");
+
+    await frame.getByRole("button", { name: "Change tier" }).click();
+    const confirmMove = frame.getByRole("dialog", { name: "Change the tier of 1 member?" });
+    await confirmMove.getByLabel("New tier").selectOption({ label: "Silver" });
+    await screenshot(page, "members-bulk-change-tier");
+    await confirmMove.getByRole("button", { name: "Move 1 to Silver" }).click();
+    await expect.poll(() => frame.getByTestId("toast").textContent()).toBe("1 membership moved — syncs queued");
+    const moved = await sandboxQuery<{ status: string; tier: string; items: number | string }>(
+      `SELECT e.status, t.name AS tier, (SELECT COUNT(*) FROM "CrmSyncQueue" q WHERE q."enrollmentId" = e.id AND q."actionType" = 'upgrade_membership') AS items
+       FROM "Enrollment" e JOIN "Customer" c ON c.id = e."customerId" JOIN "Tier" t ON t.id = e."tierId"
+       WHERE e.shop = '${SHOP}' AND c.email = '${emails[3]}' ORDER BY e."createdAt"`,
+    );
+    expect(moved.map((r) => [r.status, r.tier, Number(r.items)])).toEqual([
+      ["moved_down", "Gold", 0],
+      ["active", "Silver", 1],
+    ]);
     await page.close();
   });
 });
