@@ -2,8 +2,11 @@
 // builds it), and the coalesced `refresh_member` item that keeps it current
 // on Shopify when spend or a renewal changes it (ADR 0027).
 import type { Db, Tx } from "../db.server";
-import { lockMember } from "../member-lock.server";
+import { lockMember, lockMembers, lockShopPlatform } from "../member-lock.server";
 import { giveUpPendingKey, queueCoalesced } from "../queue/coalesce.server";
+import { wakeWorker } from "../queue/enqueue.server";
+import { SyncError } from "../queue/errors";
+import type { ProcessorContext, ProcessorResult } from "../queue/registry";
 import { recordedSpendCents } from "./enrollments.server";
 import { membershipValue, type DisplayTier, type MembershipValue } from "./member-display";
 import { cents } from "./money";
@@ -68,4 +71,63 @@ export async function queueMemberRefresh(tx: Tx, shop: string, customerId: strin
  */
 export async function startMemberRefresh(db: Db, item: { id: string; shop: string; customerId: string }): Promise<void> {
   await giveUpPendingKey(db, item, refreshPendingKey(item.customerId), runningKey(item.customerId, item.id), (tx) => lockMember(tx, item.shop, item.customerId));
+}
+
+// ——— Every member at once ———
+//
+// What a member sees also depends on the shop: the merchant's line for ended
+// members (Settings), the tiers' names, thresholds and order. A change there
+// queues one `refresh_members_display` item per (shop, scope), coalesced like
+// the member's own refresh, which queues each member's refresh in batches
+// under their locks (the per-member coalescing keeps that cheap when a
+// member's refresh is already waiting).
+
+export const DISPLAY_ACTION = "refresh_members_display";
+/** One ordering key per shop: these run one at a time, in order. */
+export const DISPLAY_ORDERING_KEY = "shop-member-display";
+export type DisplayScope = "active" | "ended";
+const SCOPE_STATUSES: Record<DisplayScope, string[]> = { active: ["active"], ended: ["expired", "cancelled"] };
+const BATCH = 200;
+
+/** Queues the refresh of every member in `scope` (Shopify shops with such members only). True when one is queued or joined. */
+export async function queueMembersDisplayRefresh(tx: Tx, shop: string, scope: DisplayScope): Promise<boolean> {
+  const row = await tx.shop.findUnique({ where: { domain: shop }, select: { crm: true } });
+  if ((row?.crm ?? "shopify") !== "shopify") return false;
+  if (!(await tx.enrollment.findFirst({ where: { shop, status: { in: SCOPE_STATUSES[scope] } }, select: { id: true } }))) return false;
+  await queueCoalesced(tx, { shop, actionType: DISPLAY_ACTION, stageId: scope, customerId: DISPLAY_ORDERING_KEY, idempotencyKey: `display:${scope}` }, (id) => `display:${scope}:${id}`);
+  return true;
+}
+
+/**
+ * The `refresh_members_display` item. It gives its pending key up under the
+ * shop's platform lock, which every enqueue holds shared: a change committed
+ * after that queues the next run. Cut short by its deadline, it is retried
+ * from the start (members already waiting are joined, not queued again).
+ */
+export async function refreshMembersDisplay({ db, item, signal }: Pick<ProcessorContext, "db" | "item" | "signal">): Promise<ProcessorResult> {
+  const shop = item.shop;
+  const scope: DisplayScope = item.stageId === "ended" ? "ended" : "active";
+  await giveUpPendingKey(db, item, `display:${scope}`, `display:${scope}:${item.id}`, (tx) => lockShopPlatform(tx, shop));
+  let after = "";
+  let members = 0;
+  for (;;) {
+    if (signal.aborted) throw new SyncError("retryable", `Member display refresh stopped at its deadline after ${members} members; it runs again.`);
+    const batch = await db.enrollment.findMany({
+      where: { shop, status: { in: SCOPE_STATUSES[scope] }, customerId: { gt: after } },
+      orderBy: { customerId: "asc" },
+      distinct: ["customerId"],
+      take: BATCH,
+      select: { customerId: true },
+    });
+    if (!batch.length) break;
+    after = batch.at(-1)!.customerId;
+    const ids = batch.map((e) => e.customerId);
+    await db.$transaction(async (tx) => {
+      await lockMembers(tx, shop, ids);
+      for (const id of ids) await queueMemberRefresh(tx, shop, id, null, "display");
+    });
+    members += ids.length;
+  }
+  if (members) wakeWorker();
+  return { result: { scope, members } };
 }

@@ -12,6 +12,7 @@ import { shopCommerce7Gate } from "../integrations/commerce7/processors.server";
 import { sendMail } from "../integrations/email/mailer.server";
 import { SyncError } from "../queue/errors";
 import { MAX_ENDED_MESSAGE } from "./member-display";
+import { queueMembersDisplayRefresh } from "./member-display.server";
 import { COUNT_ORDERS_WHEN } from "./orders";
 import { wakeWorker } from "../queue/enqueue.server";
 import { asPlatform, type Platform } from "./platforms";
@@ -77,11 +78,13 @@ export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<
   }
   if (Object.keys(errors).length) return { ok: false, errors };
 
+  let displayQueued = false;
   const switched = await db.$transaction(async (tx) => {
     await requireShop(tx, shop);
     if (input.c7Tenant && input.c7AppId && secret) {
       await setCommerce7Credentials(tx, shop, { tenant: input.c7Tenant, appId: input.c7AppId, appSecret: secret });
     }
+    const before = await tx.shop.findUnique({ where: { domain: shop }, select: { memberEndedMessage: true } });
     // The time zone and currency are Shopify's (shop context), not settings; the platform is the switch's.
     await tx.shop.update({
       where: { domain: shop },
@@ -92,6 +95,9 @@ export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<
         memberEndedMessage: input.memberEndedMessage === undefined ? undefined : input.memberEndedMessage || null,
       },
     });
+    // A new line for ended members reaches the accounts of those already ended (ADR 0027).
+    const message = input.memberEndedMessage === undefined ? undefined : input.memberEndedMessage || null;
+    if (message !== undefined && message !== (before?.memberEndedMessage ?? null) && (await queueMembersDisplayRefresh(tx, shop, "ended"))) displayQueued = true;
     if (input.crm === current) return undefined;
     // Checked again in the transaction: a tier may have lost its club since the first look.
     const refusal = switchRefusal(await switchPreview(tx, shop, input.crm));
@@ -103,7 +109,7 @@ export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<
     throw error;
   });
   if (switched instanceof SwitchRefused) return { ok: false, errors: { crm: switched.message } };
-  if (switched) wakeWorker();
+  if (switched || displayQueued) wakeWorker();
   return { ok: true, ...(switched ? { switched } : {}) };
 }
 

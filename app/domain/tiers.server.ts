@@ -8,6 +8,7 @@
 
 import { isUniqueViolation, type Db, type Tx } from "../db.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
+import { queueMembersDisplayRefresh } from "./member-display.server";
 import { handleFor, parseTierForm, type TierFieldErrors } from "./tiers";
 import { shopContext } from "./shops.server";
 
@@ -16,6 +17,8 @@ export const DISCOUNT_ORDERING_KEY = "shop-discount";
 async function enqueueDiscount(tx: Tx, shop: string, tier: { id: string; updatedAt: Date }) {
   const row = await tx.shop.findUnique({ where: { domain: shop }, select: { crm: true } });
   if ((row?.crm ?? "shopify") !== "shopify") return;
+  // Members see their tier's name and the next tier's threshold (ADR 0027).
+  await queueMembersDisplayRefresh(tx, shop, "active");
   await queueCrmSync(
     {
       shop,
@@ -103,6 +106,8 @@ export async function moveTier(db: Db, shop: string, id: string, direction: "up"
     await tx.tier.update({ where: { id: tier.id }, data: { rank: -tier.rank } });
     await tx.tier.update({ where: { id: neighbour.id }, data: { rank: tier.rank } });
     await tx.tier.update({ where: { id: tier.id }, data: { rank: neighbour.rank } });
+    // The upgrade order decides each member's next tier.
+    await queueMembersDisplayRefresh(tx, shop, "active");
     return true;
   });
 }

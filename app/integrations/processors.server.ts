@@ -1,7 +1,7 @@
 // Which code runs for which queue item: registered once at boot.
 // Every membership action converges the member to its current local state on
 // the platform the item was queued for (see each platform's processors.server.ts).
-import { startMemberRefresh } from "../domain/member-display.server";
+import { refreshMembersDisplay, startMemberRefresh } from "../domain/member-display.server";
 import { importMembers } from "../domain/member-import.server";
 import { resyncMembers } from "../queue/lifecycle.server";
 import { registerProcessor } from "../queue/registry";
@@ -30,6 +30,9 @@ export function registerPlatformProcessors() {
     await startMemberRefresh(db, item);
     return { result: { skipped: "commerce7" } };
   });
+  // A Settings line or a tier changed what members see: each member's refresh (database only).
+  registerProcessor("shopify", "refresh_members_display", refreshMembersDisplay);
+  registerProcessor("commerce7", "refresh_members_display", refreshMembersDisplay);
   registerProcessor("shopify", "ensure_discount", ({ db, shop, signal }) => ensureShopifyDiscount({ db, shop, signal }));
   // Commerce7 shops price members in Commerce7; there is no Shopify discount to keep.
   registerProcessor("commerce7", "ensure_discount", async () => ({ result: { skipped: "commerce7" } }));

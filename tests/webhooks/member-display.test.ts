@@ -153,4 +153,39 @@ describe("the member's metafield follows their spend", () => {
     expect(value).not.toHaveProperty("tier");
     expect(shopify.shop(SHOP).customers.get(m.gid)!.tags).toEqual([]);
   });
+
+  it("a new Settings line reaches members who had already ended, and a renamed tier its members, each through one shop item", async () => {
+    const gone = await member("gone-before@example.com");
+    const stays = await member("stays@example.com");
+    const customer = await app.prisma.customer.findFirstOrThrow({ where: { shop: SHOP, email: gone.email } });
+    const enrollment = await app.prisma.enrollment.findFirstOrThrow({ where: { shop: SHOP, customerId: customer.id, status: "active" } });
+    expect(await app.enrollments.cancelMembership(app.prisma, SHOP, enrollment.id)).toMatchObject({ ok: true });
+    await drainQueue(app.prisma, app.Worker);
+    const settings = await import("~/domain/settings.server");
+    // Saved twice before the worker runs: one shop item.
+    for (const line of ["Our next tasting is in May.", "Our next tasting is on 3 May."]) {
+      expect(await settings.saveSettings(app.prisma, SHOP, { crm: "shopify", memberEndedMessage: line })).toMatchObject({ ok: true });
+    }
+    expect(await app.prisma.crmSyncQueue.count({ where: { shop: SHOP, actionType: "refresh_members_display", status: "pending" } })).toBe(1);
+    // Saving the same line again queues nothing new.
+    await drainQueue(app.prisma, app.Worker);
+    expect(await settings.saveSettings(app.prisma, SHOP, { crm: "shopify", memberEndedMessage: "Our next tasting is on 3 May." })).toMatchObject({ ok: true });
+    expect(await app.prisma.crmSyncQueue.count({ where: { shop: SHOP, actionType: "refresh_members_display", status: "pending" } })).toBe(0);
+    expect(shopify.appMetafield(SHOP, gone.gid, "membership")).toMatchObject({ status: "cancelled", message: "Our next tasting is on 3 May." });
+
+    const tiersApi = await import("~/domain/tiers.server");
+    const silver = await app.prisma.tier.findUniqueOrThrow({ where: { id: tiers.silver } });
+    const saved = await tiersApi.saveTier(app.prisma, SHOP, silver.id, {
+      name: "Silver Circle",
+      annualThreshold: "600",
+      initialPurchase: "0",
+      durationMonths: "12",
+      rank: "1",
+      discountPercent: "5",
+      upgradable: "on",
+    });
+    expect(saved).toMatchObject({ ok: true });
+    await drainQueue(app.prisma, app.Worker);
+    expect(shopify.appMetafield(SHOP, stays.gid, "membership")).toMatchObject({ status: "active", tierName: "Silver Circle", tier: "silver" });
+  });
 });
