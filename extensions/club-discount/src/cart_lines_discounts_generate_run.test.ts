@@ -16,6 +16,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { Temporal } from "temporal-polyfill";
 import { addMonths, localDate } from "../../../app/domain/dates";
+import { membershipJson, membershipValue } from "../../../app/domain/member-display";
 import { loadShopifySchema } from "../../../sandbox/fakes/shopify-schema";
 import { cartLinesDiscountsGenerateRun } from "./cart_lines_discounts_generate_run";
 import type { RunInput } from "./types";
@@ -123,6 +124,26 @@ describe("member pricing", () => {
     expect(cartLinesDiscountsGenerateRun(input({ membership: { ...gold, expiresAt: "2026-11-23" } }))).toEqual({ operations: [] });
     expect(cartLinesDiscountsGenerateRun(input({ customer: false }))).toEqual({ operations: [] });
     expect(cartLinesDiscountsGenerateRun(input({ membership: undefined }))).toEqual({ operations: [] });
+  });
+
+  it("the app's value as it writes it now (ADR 0027): active discounts, an ended membership with its display fields never does", () => {
+    const facts = (status: string, expiresAt: Date, endedAt: Date | null = null) => ({
+      enrollment: { status, tierId: "t1", startedAt: new Date("2026-01-10T08:00:00Z"), expiresAt, endedAt, tier: { id: "t1", handle: "gold", name: "Gold", rank: 2, active: true, upgradable: true, annualThresholdCents: 120_000 } },
+      tiers: [],
+      spendCents: 0,
+      timeZone: "America/Los_Angeles",
+      currency: "USD",
+      endedMessage: "Come back soon",
+      now: new Date("2026-11-24T20:00:00Z"),
+    });
+    const active = JSON.parse(membershipJson(membershipValue(facts("active", new Date("2027-01-11T07:00:00Z")))!));
+    expect(cartLinesDiscountsGenerateRun(input({ membership: active })).operations).toHaveLength(1);
+    // Cancelled early: its last day is still ahead, yet the value carries no tier to discount.
+    const cancelled = JSON.parse(membershipJson(membershipValue(facts("cancelled", new Date("2027-01-11T07:00:00Z"), new Date("2026-11-20T20:00:00Z")))!));
+    expect(cancelled).toMatchObject({ status: "cancelled", tierHandle: "gold" });
+    expect(cartLinesDiscountsGenerateRun(input({ membership: cancelled }))).toEqual({ operations: [] });
+    const expired = JSON.parse(membershipJson(membershipValue(facts("expired", new Date("2026-11-20T08:00:00Z")))!));
+    expect(cartLinesDiscountsGenerateRun(input({ membership: expired, date: "2026-11-19" }))).toEqual({ operations: [] });
   });
 
   it("a member of a tier that is not configured gets nothing", () => {
