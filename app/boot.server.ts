@@ -8,6 +8,8 @@ import prisma from "./db.server";
 import { env } from "./env.server";
 import { catchUpCommerce7Orders } from "./domain/commerce7-catch-up.server";
 import { expireLapsedMemberships } from "./domain/expiry.server";
+import { queueDisplayUpgrade } from "./domain/member-display.server";
+import { log } from "./log.server";
 import { registerPlatformProcessors } from "./integrations/processors.server";
 import { migrateLegacyTokens } from "./integrations/shopify/token-migration.server";
 import { PeriodicJob } from "./jobs.server";
@@ -62,6 +64,9 @@ export function startBackgroundWork() {
     env.COMMERCE7_CATCH_UP_INTERVAL_MS > 0 ? new PeriodicJob("commerce7_order_catch_up", env.COMMERCE7_CATCH_UP_INTERVAL_MS, () => catchUpCommerce7Orders(prisma)) : undefined;
   globalThis.__clubTiersC7CatchUp = c7CatchUp;
   c7CatchUp?.start();
+
+  // Members whose metafield predates what the customer-account extension shows get it once (ADR 0027).
+  void queueDisplayUpgrade(prisma).catch((error: unknown) => log("jobs", "error", "member_display_upgrade_failed", { error: error instanceof Error ? error.message : String(error) }));
 
   const shutdown = (signal: NodeJS.Signals) => {
     queueLog("info", "worker_stopping", { worker: worker.id, signal });

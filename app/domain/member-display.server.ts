@@ -2,9 +2,9 @@
 // builds it), and the coalesced `refresh_member` item that keeps it current
 // on Shopify when spend or a renewal changes it (ADR 0027).
 import type { Db, Tx } from "../db.server";
-import { lockMember, lockMembers, lockShopPlatform } from "../member-lock.server";
+import { lockMember, lockMembers, lockShopPlatform, lockShopPlatformShared } from "../member-lock.server";
 import { giveUpPendingKey, queueCoalesced } from "../queue/coalesce.server";
-import { wakeWorker } from "../queue/enqueue.server";
+import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { SyncError } from "../queue/errors";
 import type { ProcessorContext, ProcessorResult } from "../queue/registry";
 import { recordedSpendCents } from "./enrollments.server";
@@ -90,12 +90,43 @@ const SCOPE_STATUSES: Record<DisplayScope, string[]> = { active: ["active"], end
 const BATCH = 200;
 
 /** Queues the refresh of every member in `scope` (Shopify shops with such members only). True when one is queued or joined. */
-export async function queueMembersDisplayRefresh(tx: Tx, shop: string, scope: DisplayScope): Promise<boolean> {
+export async function queueMembersDisplayRefresh(tx: Tx, shop: string, scope: DisplayScope, once?: string): Promise<boolean> {
   const row = await tx.shop.findUnique({ where: { domain: shop }, select: { crm: true } });
   if ((row?.crm ?? "shopify") !== "shopify") return false;
   if (!(await tx.enrollment.findFirst({ where: { shop, status: { in: SCOPE_STATUSES[scope] } }, select: { id: true } }))) return false;
-  await queueCoalesced(tx, { shop, actionType: DISPLAY_ACTION, stageId: scope, customerId: DISPLAY_ORDERING_KEY, idempotencyKey: `display:${scope}` }, (id) => `display:${scope}:${id}`);
+  const item = { shop, actionType: DISPLAY_ACTION, stageId: scope, customerId: DISPLAY_ORDERING_KEY } as const;
+  // Held until our commit: a running item gives its key up under this lock
+  // exclusive, so it either reads after our change or leaves the key to us.
+  await lockShopPlatformShared(tx, shop);
+  // `once`: a key of its own, queued at most once (while its item is kept), not coalesced.
+  if (once) return (await queueCrmSync({ ...item, idempotencyKey: `${once}:${scope}` }, tx)).created;
+  await queueCoalesced(tx, { ...item, idempotencyKey: `display:${scope}` }, (id) => `display:${scope}:${id}`);
   return true;
+}
+
+/** The value's version members' metafields were last brought to at boot (MEMBERSHIP_VALUE_VERSION). */
+export const DISPLAY_UPGRADE_KEY = "display-v2";
+
+/**
+ * At boot: members whose metafield was written before it carried what they
+ * see (v1: the benefit fields only) keep that until their next change, so
+ * each installed Shopify shop queues one refresh of its active and ended
+ * members, once (DISPLAY_UPGRADE_KEY; every instance may run this at once).
+ * Returns how many items were queued.
+ */
+export async function queueDisplayUpgrade(db: Db): Promise<number> {
+  let queued = 0;
+  let after = "";
+  for (;;) {
+    const shops = await db.shop.findMany({ where: { crm: "shopify", uninstalledAt: null, domain: { gt: after } }, orderBy: { domain: "asc" }, take: BATCH, select: { domain: true } });
+    if (!shops.length) break;
+    after = shops.at(-1)!.domain;
+    for (const { domain } of shops) {
+      for (const scope of ["active", "ended"] as const) if (await db.$transaction((tx) => queueMembersDisplayRefresh(tx, domain, scope, DISPLAY_UPGRADE_KEY))) queued++;
+    }
+  }
+  if (queued) wakeWorker();
+  return queued;
 }
 
 /**

@@ -26,9 +26,9 @@ const ENDED = ["completed", "failed", "cancelled"];
  */
 export async function queueCoalesced(tx: Tx, input: EnqueueInput & { idempotencyKey: string }, retiredKey: (id: string) => string) {
   const held = await tx.crmSyncQueue.findUnique({ where: { shop_idempotencyKey: { shop: input.shop, idempotencyKey: input.idempotencyKey } }, select: { id: true, status: true } });
-  if (held && ENDED.includes(held.status)) {
-    await exec(tx, `UPDATE "CrmSyncQueue" SET "idempotencyKey" = $1 WHERE id = $2 AND shop = $3`, retiredKey(held.id), held.id, input.shop);
-  }
+  // Joined: the insert would be a no-op (a burst of orders spends one read each here, no more).
+  if (held && !ENDED.includes(held.status)) return { id: held.id, created: false };
+  if (held) await exec(tx, `UPDATE "CrmSyncQueue" SET "idempotencyKey" = $1 WHERE id = $2 AND shop = $3`, retiredKey(held.id), held.id, input.shop);
   return queueCrmSync(input, tx);
 }
 

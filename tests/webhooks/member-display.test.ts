@@ -48,11 +48,20 @@ function order(customer: { id: number; email: string }, amount: string) {
   };
 }
 
+/**
+ * One signed delivery, delivered again after a 503 as Shopify does: 20 orders
+ * of one member at once wait for each other's member lock, and on a loaded
+ * PostgreSQL some wait past Prisma's 2 s to start a transaction (the route
+ * answers 503 and records nothing).
+ */
 async function deliver(topic: "orders/create" | "refunds/create", body: unknown) {
   const handler = topic === "orders/create" ? app.webhook : app.refunds;
-  const res = (await handler.action(app.auth.routeArgs(app.auth.webhookRequest(SHOP, topic, body)))) as Response;
-  expect(res.status).toBe(200);
-  return res;
+  for (let attempt = 1; ; attempt++) {
+    const res = (await handler.action(app.auth.routeArgs(app.auth.webhookRequest(SHOP, topic, body)))) as Response;
+    if (res.status === 503 && attempt < 5) continue;
+    expect(res.status).toBe(200);
+    return res;
+  }
 }
 
 /** A synced Silver member: their Shopify customer and numeric id, as orders carry it. */
@@ -187,5 +196,22 @@ describe("the member's metafield follows their spend", () => {
     expect(saved).toMatchObject({ ok: true });
     await drainQueue(app.prisma, app.Worker);
     expect(shopify.appMetafield(SHOP, stays.gid, "membership")).toMatchObject({ status: "active", tierName: "Silver Circle", tier: "silver" });
+  });
+
+  it("at boot, metafields written before the display fields (v1) are brought up to date once per shop", async () => {
+    const m = await member("old-value@example.com");
+    // As the app wrote it before ADR 0027.
+    const customer = shopify.shop(SHOP).customers.get(m.gid)!;
+    const v1 = { tier: "silver", tierId: tiers.silver, expiresAt: "2027-12-01", since: "2026-12-01T00:00:00.000Z" };
+    customer.metafields.get("$app.membership")!.value = JSON.stringify(v1);
+    expect(shopify.appMetafield(SHOP, m.gid, "membership")).toEqual(v1);
+
+    const { queueDisplayUpgrade } = await import("~/domain/member-display.server");
+    const [first, second] = [await queueDisplayUpgrade(app.prisma), await queueDisplayUpgrade(app.prisma)];
+    expect(first).toBeGreaterThanOrEqual(1);
+    expect(second).toBe(0);
+    await drainQueue(app.prisma, app.Worker);
+    expect(shopify.appMetafield(SHOP, m.gid, "membership")).toMatchObject({ v: 2, status: "active", tierName: expect.any(String) });
+    expect(await queueDisplayUpgrade(app.prisma)).toBe(0);
   });
 });
