@@ -50,12 +50,15 @@ export type Movement = (typeof MOVEMENTS)[number];
  * instant, so joins are the starts less the tier changes; renewals are
  * Renewal rows.
  */
-async function membershipMonths(db: Db, shop: string, from: Date, ends: Date[]) {
+export async function membershipMonths(db: Db, shop: string, from: Date, ends: Date[]) {
   const now = ends.at(-1)!;
   // Rows from `from` (the first month's start) on; bucket i holds month i, (ends[i-1], ends[i]].
   const inner = ends.slice(0, -1);
   const b = (col: string) => bucket(col, 4, inner.length, "<=");
   const end = `CASE WHEN "endedAt" IS NOT NULL AND "endedAt" < "expiresAt" THEN "endedAt" ELSE "expiresAt" END`;
+  // Each part reads one covering index (no table row per membership). The ends
+  // are grouped month first: grouped by status and tier first, SQLite would walk
+  // the (shop, tierId, status) index for its order and read every row.
   const rows = await queryRows<{ kind: string; tierId: string | null; m: unknown; n: unknown }>(
     db,
     `SELECT 'now' AS kind, "tierId", 0 AS m, COUNT(*) AS n FROM "Enrollment"
@@ -65,10 +68,10 @@ async function membershipMonths(db: Db, shop: string, from: Date, ends: Date[]) 
        WHERE shop = $1 AND "startedAt" > $2 AND "startedAt" <= $3 GROUP BY 2, 3
      UNION ALL
      SELECT status AS kind, "tierId", ${b(end)} AS m, COUNT(*) AS n FROM "Enrollment"
-       WHERE shop = $1 AND "endedAt" IS NOT NULL AND "endedAt" > $2 AND ${end} > $2 AND ${end} <= $3 GROUP BY 1, 2, 3
+       WHERE shop = $1 AND "endedAt" IS NOT NULL AND "endedAt" > $2 AND ${end} > $2 AND ${end} <= $3 GROUP BY 3, 1, 2
      UNION ALL
      SELECT 'lapsed' AS kind, "tierId", ${b(`"expiresAt"`)} AS m, COUNT(*) AS n FROM "Enrollment"
-       WHERE shop = $1 AND "endedAt" IS NULL AND "expiresAt" > $2 AND "expiresAt" <= $3 GROUP BY 2, 3
+       WHERE shop = $1 AND status = 'active' AND "expiresAt" > $2 AND "expiresAt" <= $3 GROUP BY 2, 3
      UNION ALL
      SELECT 'renewed' AS kind, NULL AS "tierId", ${b(`"renewedAt"`)} AS m, COUNT(*) AS n FROM "Renewal"
        WHERE shop = $1 AND "renewedAt" > $2 AND "renewedAt" <= $3 GROUP BY 3`,
@@ -100,7 +103,9 @@ async function membershipMonths(db: Db, shop: string, from: Date, ends: Date[]) 
       add(t.starts, m, n);
       add(movements.joined, m, n);
     } else {
-      // Every way a membership ends (and an active one that lapsed unexpired).
+      // Every way a membership ends, and an active one that lapsed before the
+      // expiry job ended it (only an active membership has no endedAt: every
+      // end sets it, so the query reads status, which its index holds).
       add(t.ends, m, n);
       if (r.kind === "upgraded" || r.kind === "moved_down") add(tierChanges, m, n);
       if (r.kind === "upgraded" || r.kind === "expired" || r.kind === "cancelled") add(movements[r.kind], m, n);
@@ -123,7 +128,7 @@ async function membershipMonths(db: Db, shop: string, from: Date, ends: Date[]) 
 }
 
 /** Sync attempts of the last 24 hours per hour: completed, and failed or retried (including lost leases). */
-async function syncByHour(db: Db, shop: string, hours: Date[], now: Date) {
+export async function syncByHour(db: Db, shop: string, hours: Date[], now: Date) {
   const inner = hours.slice(1);
   const rows = await queryRows<{ ok: unknown; h: unknown; n: unknown }>(
     db,
@@ -148,13 +153,19 @@ async function syncByHour(db: Db, shop: string, hours: Date[], now: Date) {
 export type Charts = Awaited<ReturnType<typeof dashboardCharts>>;
 
 /** The home page's charts: members per tier by month, movements by month, sync by hour. */
-export async function dashboardCharts(db: Db, shop: string, now = new Date()) {
-  const timeZone = await shopTimeZone(db, shop);
+/** The charts' periods: the shop's last 12 calendar months (the last one ends now) and the last 24 hours. */
+export function chartPeriods(now: Date, timeZone: string) {
   const starts = monthStarts(now, timeZone, CHART_MONTHS);
   const ends = [...starts.slice(1), now];
   const hourMs = 3_600_000;
   const firstHour = Math.floor(now.getTime() / hourMs) * hourMs - (SYNC_HOURS - 1) * hourMs;
   const hours = Array.from({ length: SYNC_HOURS }, (_, i) => new Date(firstHour + i * hourMs));
+  return { starts, ends, hours };
+}
+
+export async function dashboardCharts(db: Db, shop: string, now = new Date()) {
+  const timeZone = await shopTimeZone(db, shop);
+  const { starts, ends, hours } = chartPeriods(now, timeZone);
   const [tiers, { active, movements }, sync] = await Promise.all([
     db.tier.findMany({ where: { shop }, orderBy: [{ active: "desc" }, { rank: "asc" }], select: { id: true, name: true, active: true } }),
     membershipMonths(db, shop, starts[0]!, ends),
