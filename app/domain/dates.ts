@@ -57,6 +57,12 @@ export function addMonths(start: Date, months: number, timeZone: string): Date {
   return new Date(later.epochMilliseconds);
 }
 
+/** `start` plus `days` calendar days on the shop's wall clock (the local time of day kept). */
+export function addDays(start: Date, days: number, timeZone: string): Date {
+  if (!Number.isInteger(days)) throw new RangeError(`Days must be a whole number, got ${days}`);
+  return new Date(zoned(start, timeZone).add({ days }).epochMilliseconds);
+}
+
 /**
  * Where the trailing 12-month spend window ending at `at` starts: the start of
  * the shop-local day with the same date 12 months earlier.

@@ -44,7 +44,7 @@ export async function memberDisplayValue(db: Db | Tx, shop: string, customerId: 
     shown.status === "active" ? recordedSpendCents(db, shop, customerId, now) : Promise.resolve(0),
   ]);
   return membershipValue({
-    enrollment: { status: shown.status, tierId: shown.tierId, startedAt: shown.startedAt, expiresAt: shown.expiresAt, endedAt: shown.endedAt, tier: displayTier(shown.tier) },
+    enrollment: { status: shown.status, tierId: shown.tierId, startedAt: shown.startedAt, expiresAt: shown.expiresAt, graceEndsAt: shown.graceEndsAt, endedAt: shown.endedAt, tier: displayTier(shown.tier) },
     tiers: tiers.map(displayTier),
     spendCents,
     timeZone: opts.timeZone ?? shopRow?.timezone ?? "UTC",

@@ -8,8 +8,7 @@
 //
 // Invariants:
 // - The benefit fields (`tier`, `tierId`, `expiresAt`, `since`) are present
-//   only while the membership holds its benefits (active, or grace once
-//   issue 16 item 3 brings it). An ended membership keeps `status` and its
+//   only while the membership holds its benefits (active, or in grace: ADR 0025). An ended membership keeps `status` and its
 //   display fields but never `tier`, so no version of the discount function,
 //   old or new, gives it a discount.
 // - Dates are the shop's calendar ("YYYY-MM-DD" in its zone, ADR 0015) and
@@ -25,7 +24,7 @@ export const MEMBERSHIP_VALUE_VERSION = 2;
 /** The longest merchant line for ended members (Settings). */
 export const MAX_ENDED_MESSAGE = 300;
 
-/** The statuses the extension shows; `grace` is written once grace periods exist. */
+/** The statuses the extension shows; `grace`: active with its grace period running (ADR 0025). */
 export type DisplayStatus = "active" | "grace" | "expired" | "cancelled";
 
 export type DisplayTier = { id: string; handle: string; name: string; rank: number; active: boolean; upgradable: boolean; annualThresholdCents: number };
@@ -37,6 +36,8 @@ export type MembershipFacts = {
     tierId: string;
     startedAt: Date;
     expiresAt: Date;
+    /** Set while an active membership is in grace (ADR 0025). */
+    graceEndsAt?: Date | null;
     endedAt: Date | null;
     tier: DisplayTier;
   } | null;
@@ -62,6 +63,8 @@ export type MembershipValue = {
   tierId?: string;
   expiresAt?: string;
   since?: string;
+  /** In grace: the last shop-local day the benefits last (the discount function grants them through it). */
+  graceEndsOn?: string;
   // Display fields (the customer-account extension).
   tierName: string;
   tierHandle: string;
@@ -99,14 +102,17 @@ export function membershipValue(facts: MembershipFacts): MembershipValue | null 
   if (e.status === "active") {
     const { next, top } = nextTierOf(e.tier, facts.tiers, facts.spendCents);
     const expiresAt = localDate(e.expiresAt, zone);
+    // In grace, orders count until the grace end (orders.ts orderCounts): that is the date to reach the next tier by.
+    const graceEndsOn = e.graceEndsAt && e.graceEndsAt > e.expiresAt ? localDate(e.graceEndsAt, zone) : null;
     return {
       v: MEMBERSHIP_VALUE_VERSION,
-      status: "active",
+      status: graceEndsOn ? "grace" : "active",
       tier: e.tier.handle,
       tierId: e.tierId,
       // The member keeps the benefit through the last local day (the function compares shop-local dates).
       expiresAt,
       since: e.startedAt.toISOString(),
+      ...(graceEndsOn ? { graceEndsOn } : {}),
       ...base,
       zone,
       currency: facts.currency,
@@ -114,7 +120,7 @@ export function membershipValue(facts: MembershipFacts): MembershipValue | null 
       windowStart: localDate(spendWindowStart(facts.now, zone), zone),
       windowEnd: localDate(facts.now, zone),
       // Orders placed before the expiry count for this membership (ADR 0009): the spend must come by its last day.
-      next: next ? { name: next.name, handle: next.handle, thresholdMinor: next.annualThresholdCents, by: expiresAt } : null,
+      next: next ? { name: next.name, handle: next.handle, thresholdMinor: next.annualThresholdCents, by: graceEndsOn ?? expiresAt } : null,
       top,
     };
   }

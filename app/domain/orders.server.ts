@@ -321,7 +321,8 @@ async function applyMembershipEffects(tx: Tx, shop: string, crm: string, custome
     const next = await moveMember(tx, shop, placedUnder, effects.upgradeTo, at, `Upgraded to ${effects.upgradeTo.name} by spend`, "upgraded");
     return { membership: "upgraded" as const, enrollmentId: next.id };
   }
-  const { count } = await tx.enrollment.updateMany({ where: { id: placedUnder.id, shop, status: "active" }, data: { expiresAt: effects.expiresAt! } });
+  // A renewal in grace ends the grace: the membership runs to its new expiry.
+  const { count } = await tx.enrollment.updateMany({ where: { id: placedUnder.id, shop, status: "active" }, data: { expiresAt: effects.expiresAt!, graceEndsAt: null } });
   if (count !== 1) throw new Error(`Enrollment ${placedUnder.id} changed under the member lock`);
   await tx.renewal.create({ data: { shop, enrollmentId: placedUnder.id, renewedAt: at } });
   // Shopify mirrors the expiry (the discount function checks it), so the

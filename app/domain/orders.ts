@@ -17,12 +17,15 @@
 //   before the membership's expiresAt counts for it (renews or upgrades it),
 //   even when it is delivered after the expiry job ended it; an order placed
 //   at or after expiresAt counts for no membership (the spend is kept).
+// - Grace (ADR 0025): a membership in grace (graceEndsAt set) also counts
+//   orders placed before graceEndsAt, and one that renews it renews it from
+//   its original expiry, not from the order: grace lends time, it adds none.
 // - Paid spend (ADR 0019): an order is recorded when it is created, and its
 //   spend counts from when it is paid (countsAtCreation below, else
 //   orders/paid), or at creation on a shop that counts orders when created.
 //   Whenever it starts to count, the ORDER's time is the one the rules use:
 //   its place in the window, against the expiry, and the renewal's start.
-import { addMonths } from "./dates";
+import { addDays, addMonths } from "./dates";
 import { cents } from "./money";
 import { tierChangeRefusal } from "./tiers";
 
@@ -37,18 +40,68 @@ export type OrderEffects = { upgradeTo: RuleTier | null; expiresAt: Date | null 
 
 export function orderEffects(input: { current: RuleTier; expiresAt: Date; tiers: RuleTier[]; spendCents: number; at: Date; timeZone: string }): OrderEffects {
   const { current, tiers, spendCents, at } = input;
+  // In grace the order comes after the expiry: the new term runs on from it.
+  const from = at.getTime() >= input.expiresAt.getTime() ? input.expiresAt : at;
   const upgradeTo =
     tiers
       .filter((t) => t.rank > current.rank && spendCents >= t.annualThresholdCents && tierChangeRefusal(current, t) === null)
       .sort((a, b) => b.rank - a.rank)[0] ?? null;
   const tier = upgradeTo ?? current;
-  const renewed = spendCents >= tier.annualThresholdCents ? addMonths(at, tier.durationMonths, input.timeZone) : null;
+  const renewed = spendCents >= tier.annualThresholdCents ? addMonths(from, tier.durationMonths, input.timeZone) : null;
   return { upgradeTo, expiresAt: renewed && renewed > input.expiresAt ? renewed : null };
 }
 
-/** Whether an order placed at `at` counts for a membership that runs until `expiresAt`. */
-export function orderCounts(membership: { expiresAt: Date }, at: Date): boolean {
-  return at.getTime() < membership.expiresAt.getTime();
+/** Whether an order placed at `at` counts for a membership that runs until `expiresAt` (or, in grace, `graceEndsAt`). */
+export function orderCounts(membership: { expiresAt: Date; graceEndsAt?: Date | null }, at: Date): boolean {
+  const until = membership.graceEndsAt && membership.graceEndsAt > membership.expiresAt ? membership.graceEndsAt : membership.expiresAt;
+  return at.getTime() < until.getTime();
+}
+
+export type EndingTier = RuleTier & { graceDays: number; stepDown: boolean };
+
+/**
+ * What happens to a membership whose expiry has passed (ADR 0025), decided at
+ * `now` by the expiry job:
+ * - "grace": its tier has a grace period it has not entered yet, and that
+ *   period is not over: it stays active until `graceEndsAt` (expiresAt plus the
+ *   tier's days on the shop's wall clock);
+ * - "step_down": it ends (at its expiry, or the end of its grace) and its tier
+ *   steps down: the member's spend over the 12 months ending then meets a lower
+ *   active tier's threshold, so they move to the highest such tier, for a new
+ *   term from that moment;
+ * - "expire": it ends, and nothing lower is met (or its tier does not step down);
+ * - "wait": not lapsed yet, or in grace still.
+ * `spendAt(end)` gives the member's spend for the window ending at `end`; it is
+ * asked only when a step down is possible.
+ */
+export async function lapseOutcome(input: {
+  current: EndingTier;
+  expiresAt: Date;
+  graceEndsAt: Date | null;
+  tiers: RuleTier[];
+  now: Date;
+  timeZone: string;
+  spendAt: (end: Date) => Promise<number>;
+}): Promise<{ kind: "wait" } | { kind: "grace"; graceEndsAt: Date } | { kind: "expire"; at: Date } | { kind: "step_down"; to: RuleTier; at: Date }> {
+  const { current, expiresAt, now } = input;
+  if (now < expiresAt) return { kind: "wait" };
+  let end = input.graceEndsAt;
+  if (!end && current.graceDays > 0) {
+    end = addDays(expiresAt, current.graceDays, input.timeZone);
+    // A job that ran late past the whole grace period ends it at once, as it would have.
+    if (now < end) return { kind: "grace", graceEndsAt: end };
+  }
+  if (end && now < end) return { kind: "wait" };
+  const at = end && end > expiresAt ? end : expiresAt;
+  if (current.stepDown) {
+    const lower = input.tiers.filter((t) => t.active && t.rank < current.rank).sort((a, b) => b.rank - a.rank);
+    if (lower.length > 0) {
+      const spend = await input.spendAt(at);
+      const to = lower.find((t) => spend >= t.annualThresholdCents);
+      if (to) return { kind: "step_down", to, at };
+    }
+  }
+  return { kind: "expire", at };
 }
 
 /** When a shop's orders start to count toward renewals and upgrades (Shop.countOrdersWhen). */

@@ -15,6 +15,7 @@ const TIER_LABELS = {
   durationMonths: "Duration",
   rank: "Rank",
   discountPercent: "Member discount",
+  graceDays: "Grace period",
 };
 
 export const MIN_DURATION_MONTHS = 1;
@@ -24,6 +25,7 @@ export const MAX_DURATION_MONTHS = 60;
  * rank (tiers.server.ts `moveTier`), which therefore can never clash with a
  * real one.
  */
+export const MAX_GRACE_DAYS = 90;
 export const MIN_RANK = 1;
 export const MAX_RANK = 1000;
 
@@ -52,6 +54,8 @@ export const tierForm = (currency: string) =>
       discountPercent: intField("a percentage", 0, 100, { min: "0 to 100", max: "0 to 100" }),
       upgradable: z.boolean(),
       upgradeOnly: z.boolean(),
+      graceDays: intField("a number of days", 0, MAX_GRACE_DAYS, { min: "0 or more days", max: `At most ${MAX_GRACE_DAYS} days` }),
+      stepDown: z.boolean(),
     })
     .transform((t) => ({
       name: t.name,
@@ -63,6 +67,8 @@ export const tierForm = (currency: string) =>
       discountPercent: t.discountPercent,
       upgradable: t.upgradable,
       upgradeOnly: t.upgradeOnly,
+      graceDays: t.graceDays,
+      stepDown: t.stepDown,
     }))
     .superRefine((t, ctx) => {
       if (t.initialPurchaseCents > t.annualThresholdCents) {
@@ -72,7 +78,7 @@ export const tierForm = (currency: string) =>
 
 /** A valid tier, money in minor units: exactly the columns saveTier writes. */
 export type TierValues = z.output<ReturnType<typeof tierForm>>;
-export type TierField = "name" | "annualThreshold" | "initialPurchase" | "durationMonths" | "rank" | "discountPercent" | "form";
+export type TierField = "name" | "annualThreshold" | "initialPurchase" | "durationMonths" | "rank" | "discountPercent" | "graceDays" | "form";
 export type TierFieldErrors = Partial<Record<TierField, string>>;
 
 export function defaultInitialPurchaseCents(annualThresholdCents: number): number {
@@ -96,6 +102,9 @@ export function parseTierForm(
     discountPercent: form.discountPercent?.trim() ? form.discountPercent : "0",
     upgradable: checked(form.upgradable),
     upgradeOnly: checked(form.upgradeOnly),
+    // An empty grace period means none.
+    graceDays: form.graceDays?.trim() ? form.graceDays : "0",
+    stepDown: checked(form.stepDown),
   });
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, errors: fieldErrors<TierField>(parsed.error, TIER_LABELS) };

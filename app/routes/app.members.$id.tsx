@@ -50,6 +50,8 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
       status: enrollment.status,
       syncState: enrollment.syncState,
       expiresAt: day(enrollment.expiresAt),
+      // In grace (ADR 0025): expired by date, tier and benefits kept until then.
+      graceEndsAt: enrollment.status === "active" && enrollment.graceEndsAt ? day(enrollment.graceEndsAt) : null,
       spend: formatMoney(spendCents, currency),
       // Commerce7's admin has no documented deep link; its customer id is shown instead.
       adminUrl: crm === "shopify" ? shopifyAdminUrl(enrollment.customer.shopifyCustomerId, "customers") : null,
@@ -181,6 +183,7 @@ export default function Member() {
                     <span data-testid="member-tier">{member.tier}</span>
                   </Text>
                   <Badge>{statusLabel(member.status)}</Badge>
+                  {member.graceEndsAt && <Badge tone="warning">in grace</Badge>}
                   <Badge tone={tone[member.syncState as keyof typeof tone]}>{`sync: ${member.syncState}`}</Badge>
                 </InlineStack>
                 <Text as="p" breakWord>
@@ -198,7 +201,11 @@ export default function Member() {
                     {`Commerce7 customer id: ${member.commerce7CustomerId}`}
                   </Text>
                 )}
-                <Text as="p">Expires {member.expiresAt}</Text>
+                {member.graceEndsAt ? (
+                  <Text as="p">{`Expired ${member.expiresAt}; in grace until ${member.graceEndsAt} (keeps the tier and its discount; an order that meets the renewal rule renews it from ${member.expiresAt})`}</Text>
+                ) : (
+                  <Text as="p">Expires {member.expiresAt}</Text>
+                )}
                 <Text as="p">Recorded spend (12 months): {member.spend}</Text>
                 {member.status === "active" && (
                   <InlineStack gap="200">

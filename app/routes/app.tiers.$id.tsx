@@ -65,6 +65,8 @@ export default function TierForm() {
   const [discount, setDiscount] = useState(v?.discountPercent ?? String(tier?.discountPercent ?? 10));
   const [upgradable, setUpgradable] = useState(tier?.upgradable ?? true);
   const [upgradeOnly, setUpgradeOnly] = useState(tier?.upgradeOnly ?? false);
+  const [graceDays, setGraceDays] = useState(v?.graceDays ?? String(tier?.graceDays ?? 0));
+  const [stepDown, setStepDown] = useState(tier?.stepDown ?? false);
   const [clubId, setClubId] = useState(v?.c7ClubId ?? tier?.c7ClubId ?? "");
   const errors = result?.errors ?? {};
   const title = tier ? `Edit ${tier.name}` : "New tier";
@@ -109,6 +111,25 @@ export default function TierForm() {
                   {upgradable && <input type="hidden" name="upgradable" value="true" />}
                   <Checkbox label="Upgrade only (not open to new members)" checked={upgradeOnly} onChange={setUpgradeOnly} />
                   {upgradeOnly && <input type="hidden" name="upgradeOnly" value="true" />}
+                  <FormLayout.Group>
+                    <TextField
+                      label="Grace period (days)"
+                      name="graceDays"
+                      type="number"
+                      value={graceDays}
+                      onChange={setGraceDays}
+                      autoComplete="off"
+                      helpText="A lapsed member keeps this tier and its discount for these days; an order that renews them in that time renews from the original expiry."
+                      error={errors.graceDays}
+                    />
+                  </FormLayout.Group>
+                  <Checkbox
+                    label="Step down instead of expiring"
+                    helpText="At the end, a member whose spend over the last 12 months meets a lower tier's threshold moves to the highest such tier for a new term."
+                    checked={stepDown}
+                    onChange={setStepDown}
+                  />
+                  {stepDown && <input type="hidden" name="stepDown" value="true" />}
                   {clubs && (
                     <BlockStack gap="200">
                       {clubs.error && <Banner tone="warning">{clubs.error}</Banner>}

@@ -79,7 +79,7 @@ describe("tier form", () => {
   it("defaults the initial purchase to a twelfth of the threshold, in whole cents, and an empty discount to 0", () => {
     expect(parseTierForm(form, "USD")).toEqual({
       ok: true,
-      value: { name: "Gold", annualThresholdCents: 100000, initialPurchaseCents: 8333, durationMonths: 12, rank: 1, discountPercent: 0, upgradable: true, upgradeOnly: false },
+      value: { name: "Gold", annualThresholdCents: 100000, initialPurchaseCents: 8333, durationMonths: 12, rank: 1, discountPercent: 0, upgradable: true, upgradeOnly: false, graceDays: 0, stepDown: false },
     });
     expect([defaultInitialPurchaseCents(0), defaultInitialPurchaseCents(100), defaultInitialPurchaseCents(1)]).toEqual([0, 8, 0]);
   });
@@ -94,6 +94,14 @@ describe("tier form", () => {
   it("a JPY tier: whole yen, and a twelfth of ¥12,000 is ¥1,000", () => {
     expect(parseTierForm({ ...form, annualThreshold: "12,000" }, "JPY")).toMatchObject({ ok: true, value: { annualThresholdCents: 12_000, initialPurchaseCents: 1_000 } });
     expect(parseTierForm({ ...form, annualThreshold: "12000.5" }, "JPY")).toEqual({ ok: false, errors: { annualThreshold: "JPY amounts have no decimals" } });
+  });
+
+  it("a grace period of 0 to 90 whole days (empty: none), and stepping down as a checkbox", () => {
+    expect(parseTierForm({ ...form, graceDays: "30", stepDown: "true" }, "USD")).toMatchObject({ ok: true, value: { graceDays: 30, stepDown: true } });
+    expect(parseTierForm({ ...form, graceDays: " " }, "USD")).toMatchObject({ ok: true, value: { graceDays: 0, stepDown: false } });
+    expect(parseTierForm({ ...form, graceDays: "91" }, "USD")).toEqual({ ok: false, errors: { graceDays: "At most 90 days" } });
+    expect(parseTierForm({ ...form, graceDays: "-1" }, "USD")).toEqual({ ok: false, errors: { graceDays: "0 or more days" } });
+    expect(parseTierForm({ ...form, graceDays: "2.5" }, "USD")).toEqual({ ok: false, errors: { graceDays: "Whole numbers only" } });
   });
 
   it("compares the initial purchase with the threshold in cents", () => {

@@ -120,6 +120,17 @@ describe("member pricing", () => {
     },
   );
 
+  it("a member in grace keeps the discount through the grace period's last local day, then loses it", () => {
+    // Expired on 10 January; a 14-day grace period runs through 24 January (ADR 0025).
+    const inGrace = { ...gold, expiresAt: "2027-01-10", graceEndsOn: "2027-01-24" };
+    expect(cartLinesDiscountsGenerateRun(input({ membership: inGrace, date: "2027-01-11" })).operations).toHaveLength(1);
+    expect(cartLinesDiscountsGenerateRun(input({ membership: inGrace, date: "2027-01-24" })).operations).toHaveLength(1);
+    expect(cartLinesDiscountsGenerateRun(input({ membership: inGrace, date: "2027-01-25" }))).toEqual({ operations: [] });
+    // A malformed grace end is no grace; one before the expiry lends nothing.
+    expect(cartLinesDiscountsGenerateRun(input({ membership: { ...inGrace, graceEndsOn: "soon" }, date: "2027-01-11" }))).toEqual({ operations: [] });
+    expect(cartLinesDiscountsGenerateRun(input({ membership: { ...gold, graceEndsOn: "2027-01-01" }, date: "2027-01-10" })).operations).toHaveLength(1);
+  });
+
   it("an expired member, a guest and a non-member get nothing", () => {
     expect(cartLinesDiscountsGenerateRun(input({ membership: { ...gold, expiresAt: "2026-11-23" } }))).toEqual({ operations: [] });
     expect(cartLinesDiscountsGenerateRun(input({ customer: false }))).toEqual({ operations: [] });

@@ -3,8 +3,10 @@
 //
 // Pure, like every Shopify Function: no network and no clock. "Active" means the
 // membership's last day (expiresAt, a date in the shop's zone) is today or later
-// in the shop's local date (shop.localTime.date). Guests, non-members, expired
-// members, unknown tiers and a missing or malformed configuration get nothing.
+// in the shop's local date (shop.localTime.date), or, for a membership in grace,
+// its grace period's last day (graceEndsOn): grace keeps the benefit. Guests,
+// non-members, expired members, unknown tiers and a missing or malformed
+// configuration get nothing.
 import type { CartLinesDiscountsGenerateRunResult, Membership, RunInput, TiersConfig } from "./types";
 
 const NO_DISCOUNT: CartLinesDiscountsGenerateRunResult = { operations: [] };
@@ -14,7 +16,9 @@ function membershipOf(value: unknown): Membership | null {
   if (!value || typeof value !== "object") return null;
   const m = value as Record<string, unknown>;
   if (typeof m.tier !== "string" || typeof m.expiresAt !== "string" || !DATE.test(m.expiresAt)) return null;
-  return { tier: m.tier, expiresAt: m.expiresAt };
+  // A malformed grace end is no grace: the expiry alone counts.
+  const grace = typeof m.graceEndsOn === "string" && DATE.test(m.graceEndsOn) ? m.graceEndsOn : undefined;
+  return { tier: m.tier, expiresAt: m.expiresAt, ...(grace ? { graceEndsOn: grace } : {}) };
 }
 
 function tiersOf(value: unknown): TiersConfig | null {
@@ -29,7 +33,8 @@ export function cartLinesDiscountsGenerateRun(input: RunInput): CartLinesDiscoun
   const membership = membershipOf(input.cart.buyerIdentity?.customer?.membership?.jsonValue);
   if (!membership) return NO_DISCOUNT;
   // ISO dates compare correctly as strings; a datetime counts by its date part.
-  if (membership.expiresAt.slice(0, 10) < input.shop.localTime.date) return NO_DISCOUNT;
+  const lastDay = [membership.expiresAt.slice(0, 10), membership.graceEndsOn?.slice(0, 10) ?? ""].sort().at(-1)!;
+  if (lastDay < input.shop.localTime.date) return NO_DISCOUNT;
 
   const tier = tiersOf(input.discount.tiers?.jsonValue)?.tiers[membership.tier];
   const percentage = Math.min(100, Number(tier?.percentage));

@@ -32,7 +32,7 @@ export type CartOperation = { productDiscountsAdd: ProductDiscountsAddOperation 
 export type CartLinesDiscountsGenerateRunResult = { operations: CartOperation[] };
 
 /** `$app:membership` on the customer, as the app writes it. */
-export type Membership = { tier: string; tierId?: string; expiresAt: string; since?: string };
+export type Membership = { tier: string; tierId?: string; expiresAt: string; since?: string; graceEndsOn?: string };
 
 /** `$app:tiers` on the discount, as the app writes it. */
 export type TiersConfig = { tiers: Record<string, { percentage: number; title?: string }> };
