@@ -70,7 +70,10 @@ describe("the member's view", () => {
   });
 
   it("grace: the membership reached its end, the benefits last until the grace end, and an order renews it", () => {
-    const value = { ...membershipValue(facts({ expiresAt: new Date("2026-11-20T18:00:00Z") }))!, status: "grace", graceEndsOn: "2026-12-20" };
+    // The app's builder writes grace from the membership's graceEndsAt (ADR 0025).
+    const f = facts({ expiresAt: new Date("2026-11-20T18:00:00Z") });
+    const value = membershipValue({ ...f, enrollment: { ...f.enrollment!, graceEndsAt: new Date("2026-12-20T18:00:00Z") } })!;
+    expect(value).toMatchObject({ status: "grace", tier: "silver", expiresAt: "2026-11-20", graceEndsOn: "2026-12-20", next: { name: "Gold", by: "2026-12-20" } });
     expect(memberView({ jsonValue: value }, NOW)).toMatchObject({
       kind: "member",
       status: "grace",
