@@ -214,4 +214,18 @@ describe("the member's metafield follows their spend", () => {
     expect(shopify.appMetafield(SHOP, m.gid, "membership")).toMatchObject({ v: 2, status: "active", tierName: expect.any(String) });
     expect(await queueDisplayUpgrade(app.prisma)).toBe(0);
   });
+
+  it("a refresh the merchant discarded while it waited does not hold the member's key: the next order queues a new one", async () => {
+    const m = await member("discarded@example.com");
+    const customer = await app.prisma.customer.findFirstOrThrow({ where: { shop: SHOP, email: m.email } });
+    await deliver("orders/create", order(m, "5.00"));
+    const pending = await app.prisma.crmSyncQueue.findFirstOrThrow({ where: { shop: SHOP, customerId: customer.id, actionType: "refresh_member", status: "pending" } });
+    const { discard } = await import("~/queue/manual.server");
+    expect(await discard(app.prisma, SHOP, pending.id, { by: "1", reason: "testing" })).toMatchObject({ ok: true });
+    await deliver("orders/create", order(m, "7.00"));
+    const next = await app.prisma.crmSyncQueue.findFirstOrThrow({ where: { shop: SHOP, customerId: customer.id, actionType: "refresh_member", status: "pending" } });
+    expect(next.id).not.toBe(pending.id);
+    await drainQueue(app.prisma, app.Worker);
+    expect(shown(m.gid).spendMinor).toBe(1_200);
+  });
 });
