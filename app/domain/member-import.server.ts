@@ -26,6 +26,7 @@ import { lockMembersAtOnce } from "../member-lock.server";
 import { queueCrmSync, queueCrmSyncMany, wakeWorker } from "../queue/enqueue.server";
 import { SyncError } from "../queue/errors";
 import type { ProcessorContext, ProcessorResult } from "../queue/registry";
+import { exec } from "../queue/sql.server";
 import { asPlatform, platformIdField, refreshContact, searchTextOf, type Platform } from "./customers.server";
 import { localDate } from "./dates";
 import { checkRow, mapHeader, rowFields, TierLookup, type HeaderMap, type RawRow, type RowContext } from "./member-import";
@@ -44,7 +45,8 @@ const SLICE_MS = 3_000;
 // `chunks`); PostgreSQL 65,535, where fewer statements matter more (a round trip each).
 const MAX_PARAMS = dbProvider === "postgresql" ? 30_000 : 999;
 const rowsPerInsert = (columns: number) => Math.floor(MAX_PARAMS / columns);
-const INSERT_ROWS = rowsPerInsert(12);
+const STAGE_COLUMNS = 12;
+const INSERT_ROWS = rowsPerInsert(STAGE_COLUMNS);
 
 export type ImportStatus = "uploading" | "previewed" | "committing" | "completed";
 
@@ -206,23 +208,30 @@ async function stageBatch(db: Db, shop: string, importId: string, info: ShopInfo
     const who = memberOf(members, r, info.crm);
     if (who) r.errors.push(`Already a member (${who})`);
   }
+  // Raw multi-row INSERTs: through Prisma's query compiler, createMany cost
+  // several times the database's own work per row, and the preview of a
+  // 50,000-row file took 14 s on SQLite and 17 s on PostgreSQL (bench:import).
   for (const part of chunks(rows, INSERT_ROWS)) {
-    await db.memberImportRow.createMany({
-      data: part.map((r) => ({
+    const values = part.map((_, i) => `(${Array.from({ length: STAGE_COLUMNS }, (_, c) => `$${i * STAGE_COLUMNS + c + 1}`).join(",")})`);
+    await exec(
+      db,
+      `INSERT INTO "MemberImportRow" ("importId","row","shop","email","firstName","lastName","tier","startDate","expiryDate","platformCustomerId","status","error")
+       VALUES ${values.join(",")}`,
+      ...part.flatMap((r) => [
         importId,
-        row: r.row,
+        r.row,
         shop,
-        email: r.email,
-        firstName: r.firstName,
-        lastName: r.lastName,
-        tier: r.tier,
-        startDate: r.startDate,
-        expiryDate: r.expiryDate,
-        platformCustomerId: r.platformCustomerId,
-        status: r.errors.length ? "invalid" : "valid",
-        error: r.errors.length ? r.errors.join("; ") : null,
-      })),
-    });
+        r.email,
+        r.firstName,
+        r.lastName,
+        r.tier,
+        r.startDate,
+        r.expiryDate,
+        r.platformCustomerId,
+        r.errors.length ? "invalid" : "valid",
+        r.errors.length ? r.errors.join("; ") : null,
+      ]),
+    );
   }
   return rows.filter((r) => r.errors.length).length;
 }
