@@ -55,6 +55,13 @@ export function useIndexListState(pathname: string, filterKeys: readonly string[
     typing.current = setTimeout(() => update((n) => (value.trim() ? n.set("q", value) : n.delete("q"))), 300);
   };
   useEffect(() => () => clearTimeout(typing.current), []);
+  // Leaving the page (a row's link, say) drops a search still waiting for
+  // typing to stop: it would otherwise fire after the click and take the
+  // merchant back to the list.
+  const leaving = navigation.state !== "idle" && navigation.location?.pathname !== pathname;
+  useEffect(() => {
+    if (leaving) clearTimeout(typing.current);
+  }, [leaving]);
 
   const { mode, setMode } = useSetIndexFiltersMode();
   const before = useRef<string>(params.toString());
