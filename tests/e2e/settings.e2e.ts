@@ -91,6 +91,15 @@ describe("settings (Shopify shop)", () => {
     await frame.getByText("Settings saved.").waitFor();
     await page.goto(`${sandbox.frameOrigin}/admin/${sandbox.shops.commerce7}/settings`);
     await expect.poll(() => app(page).getByLabel(/^(Tenant|App id|App secret|Commerce7 requests per minute)$/).count()).toBe(4);
+    // The same rule on the tier pages: a Shopify shop's tiers have no Commerce7 club, a Commerce7 shop's do.
+    for (const [shop, commerce7] of [[sandbox.shops.shopify, false], [sandbox.shops.commerce7, true]] as const) {
+      await page.goto(`${sandbox.frameOrigin}/admin/${shop}/tiers`);
+      await app(page).getByText("Annual spend", { exact: true }).filter({ visible: true }).first().waitFor();
+      expect((await app(page).getByText("Commerce7 club", { exact: true }).filter({ visible: true }).count()) > 0).toBe(commerce7);
+      await page.goto(`${sandbox.frameOrigin}/admin/${shop}/tiers/new`);
+      await app(page).getByLabel("Annual spend threshold").waitFor();
+      expect(await app(page).getByLabel("Commerce7 club").count()).toBe(commerce7 ? 1 : 0);
+    }
     await page.close();
   });
 
