@@ -5,7 +5,8 @@
 // are chosen and live in the URL; keyset pages both ways. Bulk actions on the
 // selection: export (the streamed CSV, of those members), change tier and
 // cancel, each confirmed with the count and run through the domain
-// (enrollments.server.ts) under the members' locks.
+// (enrollments.server.ts) under the members' locks. While a shown member's
+// sync is pending, the list refreshes itself, keeping the selection.
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Link as RemixLink, useLoaderData } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Box, Card, ChoiceList, EmptySearchResult, EmptyState, IndexFilters, IndexTable, Layout, Link, Page, Select, Text, TextField } from "@shopify/polaris";
@@ -15,6 +16,7 @@ import { useState } from "react";
 import { z } from "zod";
 import prisma from "~/db.server";
 import { ConfirmModal, leftAlone, plural, useBulkActions, useIndexListState, useListSelection } from "~/components/index-list";
+import { useLiveRefresh } from "~/components/live-refresh";
 import { noteTooLong } from "~/domain/bounds";
 import { localDate } from "~/domain/dates";
 import { cancelMemberships, changeTiers, MAX_BULK_MEMBERS, type BulkMembersResult } from "~/domain/enrollments.server";
@@ -104,6 +106,8 @@ export default function Members() {
   const { members, nextCursor, prevCursor, query, tiers, moveTargets } = useLoaderData<typeof loader>();
   const { params, update, setOne, filterProps, pagination, loading } = useIndexListState("/app/members", FILTER_KEYS);
   const shopify = useAppBridge();
+  // While a shown member's sync is on its way (after a bulk change, say), the list follows it (ADR 0024's revalidation).
+  useLiveRefresh(members.some((m) => m.syncState === "pending"));
   const { selectedResources, selectedItemsCount, handleSelectionChange, clearSelection } = useListSelection(members);
   const { post, busy, refusal } = useBulkActions<MembersActionResult>(clearSelection);
   const [open, setOpen] = useState<"cancel" | "tier" | "export" | null>(null);

@@ -2,8 +2,9 @@
 // members enrolled through the wizard; a search and the tier filter narrow
 // the list as they are chosen, with the state in the URL; three selected
 // members cancelled after one confirmation that gives the count queue
-// exactly three cancellations; a selected member exports alone and changes
-// tier after its confirmation; nothing scrolls sideways.
+// exactly three cancellations, which the list then shows synced without a
+// reload; a selected member exports alone and changes tier after its
+// confirmation; nothing scrolls sideways.
 import { readFile } from "node:fs/promises";
 import { describe, expect, inject, it } from "vitest";
 import type { FrameLocator } from "playwright-core";
@@ -77,6 +78,11 @@ describe("the members list at 1,280 px", () => {
     await expect.poll(() => shownEmails(frame)).toEqual([emails[3]]);
     await frame.getByRole("tab", { name: "Cancelled" }).click();
     await expect.poll(() => shownEmails(frame)).toEqual(emails.slice(0, 3).sort());
+    // The worker sends the three cancellations; the list follows by itself (no reload).
+    const doc = await appFrame(page);
+    await doc.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    for (const email of emails.slice(0, 3)) await expect.poll(() => rowOf(frame, email).getByTestId("member-sync").getAttribute("data-sync"), { timeout: 30_000 }).toBe("synced");
+    expect(await doc.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await expectNoSidewaysScroll(page);
     await screenshot(page, "members-cancelled-tab");
     await page.close();
