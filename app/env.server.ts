@@ -15,7 +15,9 @@ const bool = (fallback: boolean) =>
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).optional().default(fallback);
 
-export const DEFAULT_SCOPES = "read_customers,write_customers,read_orders,read_discounts,write_discounts";
+// read_all_orders: the order history backfill reads 12 months of orders;
+// read_orders alone gives the last 60 days (ADR 0023).
+export const DEFAULT_SCOPES = "read_customers,write_customers,read_orders,read_all_orders,read_discounts,write_discounts";
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -74,6 +76,8 @@ export const envSchema = z.object({
   QUEUE_BACKOFF_BASE_MS: int(30_000, 1, 3_600_000),
   QUEUE_BACKOFF_CAP_MS: int(3_600_000, 1, 86_400_000),
   QUEUE_RETENTION_DAYS: int(30, 1, 3650),
+  /** How often a running order backfill's Shopify bulk query is looked at (the bulk_operations/finish webhook may come first). */
+  BACKFILL_POLL_MS: int(5_000, 10, 600_000),
   /** How often lapsed memberships are expired (where the worker runs); 0 turns the job off. */
   MEMBERSHIP_EXPIRY_INTERVAL_MS: int(900_000, 0, 86_400_000),
   /**

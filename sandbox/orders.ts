@@ -34,15 +34,20 @@ export function orderPayload(o: SandboxOrder) {
 
 /** Sends the webhook; answers with the app's HTTP status and JSON body. */
 export async function sendOrderWebhook(appUrl: string, apiSecret: string, order: SandboxOrder): Promise<{ status: number; body: unknown }> {
-  const raw = JSON.stringify(orderPayload(order));
-  const res = await fetch(new URL("/webhooks/orders/create", appUrl), {
+  return sendWebhook(appUrl, apiSecret, order.shop, "orders/create", orderPayload(order));
+}
+
+/** Any topic, signed as Shopify signs it, to /webhooks/<topic>. */
+export async function sendWebhook(appUrl: string, apiSecret: string, shop: string, topic: string, payload: unknown): Promise<{ status: number; body: unknown }> {
+  const raw = JSON.stringify(payload);
+  const res = await fetch(new URL(`/webhooks/${topic}`, appUrl), {
     method: "POST",
     body: raw,
     headers: {
       "Content-Type": "application/json",
-      "X-Shopify-Topic": "orders/create",
+      "X-Shopify-Topic": topic,
       "X-Shopify-Hmac-Sha256": remember(createHmac("sha256", apiSecret).update(raw, "utf8").digest("base64")),
-      "X-Shopify-Shop-Domain": order.shop,
+      "X-Shopify-Shop-Domain": shop,
       "X-Shopify-API-Version": ADMIN_API_VERSION,
       "X-Shopify-Webhook-Id": randomUUID(),
       "X-Shopify-Event-Id": randomUUID(),

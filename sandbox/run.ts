@@ -15,13 +15,13 @@ import { createFakeCommerce7 } from "./fakes/commerce7";
 import { createFakeShopifyAdmin } from "./fakes/shopify-admin";
 import { createFakeSmtp } from "./fakes/smtp";
 import { startFrameServer } from "./frame";
-import { sendOrderWebhook } from "./orders";
+import { sendOrderWebhook, sendWebhook } from "./orders";
 import { C7_SHOP, C7_TENANT, SHOPIFY_SHOP } from "./shops";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const API_KEY = "sandbox-api-key";
 const API_SECRET = "sandbox-api-secret";
-const SCOPES = "read_customers,write_customers,read_orders,read_discounts,write_discounts";
+const SCOPES = "read_customers,write_customers,read_orders,read_all_orders,read_discounts,write_discounts";
 
 export type Sandbox = {
   url: string;
@@ -102,6 +102,8 @@ export async function startSandbox(opts: { port?: number; build?: boolean; worke
     // 2027 have); the app migrates them at boot through the fake's token
     // endpoint, then renews the expiring ones as they near their end.
     oauth: { apiKey: API_KEY, apiSecret: API_SECRET, tokenLifetimeMs: Number(process.env.SANDBOX_TOKEN_LIFETIME_MS ?? 3_600_000) },
+    // Shopify's bulk_operations/finish, signed, to the running app (the order backfill).
+    onBulkFinish: (shop, payload) => void sendWebhook(appUrl, API_SECRET, shop, "bulk_operations/finish", payload).catch(() => undefined),
   });
   const commerce7 = await createFakeCommerce7({ port: framePort + 3, tenants: [C7_TENANT] });
   const smtp = await createFakeSmtp({ port: framePort + 4, controlPort: framePort + 5 });

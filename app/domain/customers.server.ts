@@ -26,7 +26,7 @@ export function platformIdOf(customer: { shopifyCustomerId: string | null; comme
 
 export const searchTextOf = (c: { firstName: string; lastName: string; email: string }) => `${c.firstName} ${c.lastName} ${c.email}`.toLowerCase().trim();
 
-type CustomerRow = NonNullable<Awaited<ReturnType<Tx["customer"]["findFirst"]>>>;
+export type CustomerRow = NonNullable<Awaited<ReturnType<Tx["customer"]["findFirst"]>>>;
 
 /**
  * The row we know by its id on `platform`, brought up to what the platform

@@ -22,20 +22,31 @@
 //   order placed at or after it never does (orderCounts in orders.ts).
 import { z } from "zod";
 import { isUniqueViolation, type Db, type Tx } from "../db.server";
-import { lockMember } from "../member-lock.server";
+import { lockMember, lockMembersAtOnce } from "../member-lock.server";
 import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { moveMember, recordedSpendCents } from "./enrollments.server";
 import { queueMemberRefresh } from "./member-display.server";
-import { platformIdField, platformIdOf, refreshContact, searchTextOf } from "./customers.server";
+import { platformIdField, platformIdOf, refreshContact, searchTextOf, type CustomerRow } from "./customers.server";
 import { cents, decimalToMinor } from "./money";
 import { shopContext, shopTimeZone } from "./shops.server";
 import type { Platform } from "./platforms";
-import { countOrdersWhen, countsAtCreation, orderCounts, orderEffects, ruleTier } from "./orders";
+import { countOrdersWhen, countsAtCreation, orderCounts, orderEffects, ruleTier, type OrderEffects } from "./orders";
 
 export const ORDERS_CREATE = "orders/create";
 export const ORDERS_PAID = "orders/paid";
 export type OrderTopic = typeof ORDERS_CREATE | typeof ORDERS_PAID;
-const cancelRefundId = (orderGid: string) => `cancel:${orderGid}`;
+/**
+ * The order history backfill (ADR 0023) records through the same code in a
+ * third mode: an order not recorded yet is recorded and counted by the same
+ * paid rule as at orders/create, an uncounted one that is paid by now starts
+ * to count, but NO membership decision is taken: a backfill never renews or
+ * upgrades anyone by itself (the recalculation preview does, once shown).
+ * It writes no WebhookEvent, so a later orders/create of the same order finds
+ * the purchase and is a duplicate, as after a redelivery.
+ */
+export const ORDERS_BACKFILL = "backfill";
+export type RecordMode = OrderTopic | typeof ORDERS_BACKFILL;
+export const cancelRefundId = (orderGid: string) => `cancel:${orderGid}`;
 
 const id = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform(String);
 const decimal = z.union([z.string(), z.number()]);
@@ -86,7 +97,9 @@ export type OrderOutcome =
   // counts orders when paid (orders/paid will count it), or cancelled.
   | { status: "not_counted"; reason: "unpaid" | "cancelled"; customerId: string; amountCents: number; financialStatus: string | null }
   // Its spend counts from now: the membership decision was taken.
-  | { status: "recorded"; customerId: string; amountCents: number; spendCents: number; membership: "none" | "unchanged" | "renewed" | "upgraded"; enrollmentId?: string };
+  | { status: "recorded"; customerId: string; amountCents: number; spendCents: number; membership: "none" | "unchanged" | "renewed" | "upgraded"; enrollmentId?: string }
+  // The backfill recorded it, or counted it (no decision taken).
+  | { status: "backfilled"; customerId: string; amountCents: number; counted: boolean };
 
 /** A webhook payload we cannot read (the message names the field); nothing was written. */
 export class InvalidPayload extends Error {}
@@ -170,69 +183,148 @@ export type OrderFacts = {
  * counts it (recording it first if need be), a duplicate if it counts already.
  */
 export async function recordOrderFacts(db: Db, shop: string, order: OrderFacts, topic: OrderTopic = ORDERS_CREATE): Promise<OrderOutcome> {
-  const orderGid = order.orderId;
-  const { email } = order.customer;
-  const at = order.at;
-  const amountCents = order.amountCents;
-  const financialStatus = order.financialStatus;
-
   // Two first orders of one new customer (or orders/create and orders/paid of
   // one new order) may race to create the customer or the purchase row; the
   // loser's transaction rolls back whole and simply runs again, and finds the
   // winner's rows.
   for (let attempt = 1; ; attempt++) {
     try {
-      const outcome = await db.$transaction(async (tx): Promise<OrderOutcome> => {
-        if (topic === ORDERS_CREATE) {
-          if (await tx.webhookEvent.findUnique({ where: { shop_topic_dedupeKey: { shop, topic: ORDERS_CREATE, dedupeKey: orderGid } } })) {
-            return { status: "duplicate" };
-          }
-          await tx.webhookEvent.create({ data: { shop, topic: ORDERS_CREATE, dedupeKey: orderGid } });
-        }
-        const shopRow = await tx.shop.findUnique({ where: { domain: shop }, select: { crm: true, countOrdersWhen: true } });
-        const crm = shopRow?.crm ?? "shopify";
-        // orders/paid of an order already recorded decides for the purchase's member.
-        const seen = topic === ORDERS_PAID ? await tx.purchase.findUnique({ where: { shop_orderId: { shop, orderId: orderGid } }, select: { customerId: true } }) : null;
-        let customerId: string;
-        if (seen) {
-          await lockMember(tx, shop, seen.customerId);
-          customerId = seen.customerId;
-        } else {
-          const customer = await matchCustomer(tx, shop, order.platform, { id: order.customer.id, email, firstName: order.customer.firstName, lastName: order.customer.lastName });
-          if (!customer) return { status: "ignored", reason: "no_email" };
-          customerId = customer.id;
-        }
-        // Everything below reads committed state under the member's lock: the
-        // order's other topic may have recorded it meanwhile, an erasure removed it.
-        const purchase = await tx.purchase.findUnique({ where: { shop_orderId: { shop, orderId: orderGid } }, select: { customerId: true, countedAt: true, occurredAt: true, amountCents: true } });
-        if (purchase && (topic === ORDERS_CREATE || purchase.countedAt)) return { status: "duplicate" };
-        if (purchase && purchase.customerId !== customerId) throw new OtherMember();
-        // Cancelled (orders/cancelled came first): it never starts to count.
-        const cancelled = (await tx.refund.findUnique({ where: { shop_refundId: { shop, refundId: cancelRefundId(orderGid) } }, select: { id: true } })) !== null;
-
-        if (purchase) {
-          if (cancelled) return { status: "ignored", reason: "cancelled" };
-          // orders/paid: the recorded order's spend counts from now.
-          const { count } = await tx.purchase.updateMany({ where: { shop, orderId: orderGid, countedAt: null }, data: { countedAt: new Date(), financialStatus } });
-          if (count !== 1) throw new Error(`Purchase ${orderGid} changed under the member lock`);
-          return decide(tx, shop, crm, customerId, purchase.occurredAt, orderGid, cents(purchase.amountCents));
-        }
-
-        const counts = !cancelled && (topic === ORDERS_PAID || countsAtCreation(financialStatus, countOrdersWhen(shopRow?.countOrdersWhen)));
-        await tx.purchase.create({
-          data: { shop, orderId: orderGid, customerId, amountCents, currency: order.currency, occurredAt: at, financialStatus, countedAt: counts ? new Date() : null },
-        });
-        if (!counts) return { status: "not_counted", reason: cancelled ? "cancelled" : "unpaid", customerId, amountCents, financialStatus };
-        return decide(tx, shop, crm, customerId, at, orderGid, amountCents);
-      });
+      const outcome = await db.$transaction((tx) => recordOrderFactsIn(tx, shop, order, topic));
       if (outcome.status === "recorded" && outcome.membership !== "none") wakeWorker();
       return outcome;
     } catch (error) {
-      if (!(error instanceof OtherMember || isUniqueViolation(error)) || attempt >= 3) throw error;
+      if (!isRetryableRace(error) || attempt >= 3) throw error;
       // A concurrent delivery committed first: the next attempt reads its rows
       // (a duplicate, or the purchase to count).
     }
   }
+}
+
+/** A race lost to a concurrent writer: the transaction rolled back whole and may simply run again. */
+export function isRetryableRace(error: unknown): boolean {
+  return error instanceof OtherMember || isUniqueViolation(error);
+}
+
+/**
+ * recordOrderFacts inside the caller's transaction (the backfill records a
+ * chunk of orders in one). Throws on a lost race (isRetryableRace): the
+ * caller rolls back and runs again.
+ */
+/**
+ * What a transaction recording many orders of one shop (the backfill's chunk)
+ * read at its start, AFTER taking the locks of every member it found
+ * (lockMembersAtOnce, ascending ids): the rows the per-order reads would
+ * return, since no other writer can change a locked member's rows meanwhile.
+ * The recording keeps it current with its own writes. Members it did not
+ * know (created in the chunk) are locked when created, as without it.
+ */
+export type RecordingContext = {
+  shopRow: { crm: string; countOrdersWhen: string } | null;
+  customers: Map<string, CustomerRow>;
+  byEmail: Map<string, CustomerRow>;
+  purchases: Map<string, { customerId: string; countedAt: Date | null; occurredAt: Date; amountCents: bigint }>;
+  refundIds: Set<string>;
+  locked: Set<string>;
+};
+
+/** Reads a RecordingContext for these orders and refunds: members locked first, then their rows read. */
+export async function recordingContext(tx: Tx, shop: string, orders: { orderId: string; customer: { id: string; email: string } | null }[]): Promise<RecordingContext> {
+  const orderIds = orders.map((o) => o.orderId);
+  const platformIds = [...new Set(orders.flatMap((o) => (o.customer ? [o.customer.id] : [])))];
+  const emails = [...new Set(orders.flatMap((o) => (o.customer?.email ? [o.customer.email] : [])))];
+  const [shopRow, first, purchasesBefore] = await Promise.all([
+    tx.shop.findUnique({ where: { domain: shop }, select: { crm: true, countOrdersWhen: true } }),
+    tx.customer.findMany({ where: { shop, OR: [{ shopifyCustomerId: { in: platformIds } }, { email: { in: emails } }] }, select: { id: true } }),
+    tx.purchase.findMany({ where: { shop, orderId: { in: orderIds } }, select: { customerId: true } }),
+  ]);
+  const locked = new Set([...first.map((c) => c.id), ...purchasesBefore.map((p) => p.customerId)]);
+  await lockMembersAtOnce(tx, shop, locked);
+  // Read again under the locks: what is read now stays true until the commit.
+  const [customers, purchases, refunds] = await Promise.all([
+    tx.customer.findMany({ where: { shop, OR: [{ shopifyCustomerId: { in: platformIds } }, { email: { in: emails } }] } }),
+    tx.purchase.findMany({ where: { shop, orderId: { in: orderIds } }, select: { orderId: true, customerId: true, countedAt: true, occurredAt: true, amountCents: true } }),
+    tx.refund.findMany({ where: { shop, orderId: { in: orderIds } }, select: { refundId: true } }),
+  ]);
+  const ctx: RecordingContext = { shopRow, customers: new Map(), byEmail: new Map(), purchases: new Map(), refundIds: new Set(refunds.map((r) => r.refundId)), locked };
+  for (const c of customers) {
+    if (!locked.has(c.id)) {
+      // Appeared between the two reads: lock it now (its own statement).
+      await lockMember(tx, shop, c.id);
+      locked.add(c.id);
+    }
+    if (c.shopifyCustomerId) ctx.customers.set(c.shopifyCustomerId, c);
+    ctx.byEmail.set(c.email, c);
+  }
+  for (const p of purchases) {
+    if (!locked.has(p.customerId)) {
+      await lockMember(tx, shop, p.customerId);
+      locked.add(p.customerId);
+    }
+    ctx.purchases.set(p.orderId, p);
+  }
+  return ctx;
+}
+
+export async function recordOrderFactsIn(tx: Tx, shop: string, order: OrderFacts, topic: RecordMode = ORDERS_CREATE, ctx?: RecordingContext): Promise<OrderOutcome> {
+  // The context answers only for Shopify customers of the backfill.
+  if (ctx && (topic !== ORDERS_BACKFILL || order.platform !== "shopify")) ctx = undefined;
+  const orderGid = order.orderId;
+  const { email } = order.customer;
+  const at = order.at;
+  const amountCents = order.amountCents;
+  const financialStatus = order.financialStatus;
+  if (topic === ORDERS_CREATE) {
+    if (await tx.webhookEvent.findUnique({ where: { shop_topic_dedupeKey: { shop, topic: ORDERS_CREATE, dedupeKey: orderGid } } })) {
+      return { status: "duplicate" };
+    }
+    await tx.webhookEvent.create({ data: { shop, topic: ORDERS_CREATE, dedupeKey: orderGid } });
+  }
+  const shopRow = ctx ? ctx.shopRow : await tx.shop.findUnique({ where: { domain: shop }, select: { crm: true, countOrdersWhen: true } });
+  const crm = shopRow?.crm ?? "shopify";
+  // orders/paid (or the backfill) of an order already recorded is for the purchase's member.
+  const readPurchase = async () =>
+    ctx ? (ctx.purchases.get(orderGid) ?? null) : tx.purchase.findUnique({ where: { shop_orderId: { shop, orderId: orderGid } }, select: { customerId: true, countedAt: true, occurredAt: true, amountCents: true } });
+  const seen = topic !== ORDERS_CREATE ? await readPurchase() : null;
+  let customerId: string;
+  if (seen) {
+    if (!ctx) await lockMember(tx, shop, seen.customerId);
+    customerId = seen.customerId;
+  } else {
+    const customer = await matchCustomer(tx, shop, order.platform, { id: order.customer.id, email, firstName: order.customer.firstName, lastName: order.customer.lastName }, ctx);
+    if (!customer) return { status: "ignored", reason: "no_email" };
+    customerId = customer.id;
+  }
+  // Everything below reads committed state under the member's lock: the
+  // order's other topic may have recorded it meanwhile, an erasure removed it.
+  const purchase = await readPurchase();
+  if (purchase && (topic === ORDERS_CREATE || purchase.countedAt)) return { status: "duplicate" };
+  const paidNow = countsAtCreation(financialStatus, countOrdersWhen(shopRow?.countOrdersWhen));
+  if (purchase && topic === ORDERS_BACKFILL && !paidNow) return { status: "duplicate" };
+  if (purchase && purchase.customerId !== customerId) throw new OtherMember();
+  // Cancelled (orders/cancelled came first): it never starts to count.
+  const cancelled = ctx
+    ? ctx.refundIds.has(cancelRefundId(orderGid))
+    : (await tx.refund.findUnique({ where: { shop_refundId: { shop, refundId: cancelRefundId(orderGid) } }, select: { id: true } })) !== null;
+
+  if (purchase) {
+    if (cancelled) return { status: "ignored", reason: "cancelled" };
+    // orders/paid: the recorded order's spend counts from now.
+    const countedAt = new Date();
+    const { count } = await tx.purchase.updateMany({ where: { shop, orderId: orderGid, countedAt: null }, data: { countedAt, financialStatus } });
+    if (count !== 1) throw new Error(`Purchase ${orderGid} changed under the member lock`);
+    ctx?.purchases.set(orderGid, { ...purchase, countedAt });
+    if (topic === ORDERS_BACKFILL) return { status: "backfilled", customerId, amountCents: cents(purchase.amountCents), counted: true };
+    return decide(tx, shop, crm, customerId, purchase.occurredAt, orderGid, cents(purchase.amountCents));
+  }
+
+  const counts = !cancelled && (topic === ORDERS_PAID || paidNow);
+  const created = await tx.purchase.create({
+    data: { shop, orderId: orderGid, customerId, amountCents, currency: order.currency, occurredAt: at, financialStatus, countedAt: counts ? new Date() : null },
+  });
+  ctx?.purchases.set(orderGid, created);
+  if (topic === ORDERS_BACKFILL) return { status: "backfilled", customerId, amountCents, counted: counts };
+  if (!counts) return { status: "not_counted", reason: cancelled ? "cancelled" : "unpaid", customerId, amountCents, financialStatus };
+  return decide(tx, shop, crm, customerId, at, orderGid, amountCents);
 }
 
 /**
@@ -261,7 +353,8 @@ async function decide(tx: Tx, shop: string, crm: string, customerId: string, at:
  * that row then takes: refreshContact), and a customer first matched by
  * email keeps it. The other platform's id is never touched here.
  */
-async function matchCustomer(tx: Tx, shop: string, platform: Platform, c: { id: string; email: string; firstName: string; lastName: string }) {
+async function matchCustomer(tx: Tx, shop: string, platform: Platform, c: { id: string; email: string; firstName: string; lastName: string }, ctx?: RecordingContext) {
+  if (ctx) return matchCustomerFrom(tx, shop, platform, c, ctx);
   const seen = await tx.customer.findFirst({ where: { shop, ...platformIdField(platform, c.id) }, select: { id: true } });
   if (seen) {
     await lockMember(tx, shop, seen.id);
@@ -283,6 +376,34 @@ async function matchCustomer(tx: Tx, shop: string, platform: Platform, c: { id: 
   return created;
 }
 
+/** matchCustomer on a RecordingContext's rows (locked already); the same outcomes, its maps kept current. */
+async function matchCustomerFrom(tx: Tx, shop: string, platform: Platform, c: { id: string; email: string; firstName: string; lastName: string }, ctx: RecordingContext) {
+  const remember = (row: CustomerRow) => {
+    const previous = [...ctx.byEmail.entries()].find(([, r]) => r.id === row.id && r.email !== row.email);
+    if (previous) ctx.byEmail.delete(previous[0]);
+    ctx.byEmail.set(row.email, row);
+    if (row.shopifyCustomerId) ctx.customers.set(row.shopifyCustomerId, row);
+    return row;
+  };
+  const known = ctx.customers.get(c.id);
+  if (known) {
+    const fresh = await refreshContact(tx, shop, platform, known, c);
+    return fresh === known ? known : remember(fresh);
+  }
+  if (!c.email) return null;
+  const byEmail = ctx.byEmail.get(c.email);
+  if (byEmail) {
+    if (!platformIdOf(byEmail, platform)) return remember(await tx.customer.update({ where: { id: byEmail.id }, data: platformIdField(platform, c.id) }));
+    return byEmail;
+  }
+  const created = await tx.customer.create({
+    data: { shop, email: c.email, firstName: c.firstName, lastName: c.lastName, ...platformIdField(platform, c.id), searchText: searchTextOf(c) },
+  });
+  await lockMember(tx, shop, created.id);
+  ctx.locked.add(created.id);
+  return remember(created);
+}
+
 /**
  * What the order does to the membership it was placed under (ADR 0009):
  * the active one, or, when there is none, the member's latest membership if
@@ -291,23 +412,53 @@ async function matchCustomer(tx: Tx, shop: string, platform: Platform, c: { id: 
  * conditional and checked.
  */
 async function applyMembershipEffects(tx: Tx, shop: string, crm: string, customerId: string, spendCents: number, at: Date, orderGid: string) {
-  const active = await tx.enrollment.findFirst({ where: { shop, customerId, status: "active" }, include: { tier: true } });
+  const plan = await planMembershipEffects(tx, shop, crm, customerId, spendCents, at);
+  return applyMembershipPlan(tx, shop, crm, customerId, plan, { changeAt: at, key: orderGid });
+}
+
+export type MembershipPlan =
+  | { kind: "none" }
+  | { kind: "unchanged"; active: EnrollmentWithTier }
+  | { kind: "change"; active: EnrollmentWithTier | null; placedUnder: EnrollmentWithTier; effects: OrderEffects };
+type EnrollmentWithTier = NonNullable<Awaited<ReturnType<typeof activeEnrollment>>>;
+const activeEnrollment = (tx: Tx, shop: string, customerId: string) => tx.enrollment.findFirst({ where: { shop, customerId, status: "active" }, include: { tier: true } });
+
+/**
+ * The decision, without its writes: what `spendCents` does to the membership
+ * an order placed at `at` was placed under (orderEffects). The recalculation
+ * preview asks this and writes nothing; an order, and the recalculation's
+ * Apply, hand it to applyMembershipPlan. Under the member's lock when applied.
+ */
+export async function planMembershipEffects(tx: Tx, shop: string, crm: string, customerId: string, spendCents: number, at: Date): Promise<MembershipPlan> {
+  const active = await activeEnrollment(tx, shop, customerId);
   // Only the member's latest membership can come back: one the merchant
   // cancelled or replaced since stays ended.
   const latest = active ? null : await tx.enrollment.findFirst({ where: { shop, customerId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], include: { tier: true } });
   const placedUnder = active ?? (latest?.status === "expired" ? latest : null);
-  if (!placedUnder || !orderCounts(placedUnder, at)) return { membership: "none" as const };
+  if (!placedUnder || !orderCounts(placedUnder, at)) return { kind: "none" };
   // On Commerce7 a tier without a club cannot hold members, so spend never upgrades into one.
   const tiers = await tx.tier.findMany({ where: { shop, active: true, ...(crm === "commerce7" ? { c7ClubId: { not: null } } : {}) } });
   const effects = orderEffects({ current: ruleTier(placedUnder.tier), expiresAt: placedUnder.expiresAt, tiers: tiers.map(ruleTier), spendCents, at, timeZone: await shopTimeZone(tx, shop) });
-  if (!effects.upgradeTo && !effects.expiresAt) {
-    if (!active) return { membership: "none" as const };
+  if (!effects.upgradeTo && !effects.expiresAt) return active ? { kind: "unchanged", active } : { kind: "none" };
+  return { kind: "change", active, placedUnder, effects };
+}
+
+/**
+ * Makes a plan's changes: an upgrade (moveMember, at `changeAt`) or a renewal
+ * (the expiry the plan computed), each with its queue item keyed on `key` (the
+ * order, or the recalculation), reviving an expired membership first. Every
+ * status change is conditional and checked.
+ */
+export async function applyMembershipPlan(tx: Tx, shop: string, crm: string, customerId: string, plan: MembershipPlan, opts: { changeAt: Date; key: string }) {
+  if (plan.kind === "none") return { membership: "none" as const };
+  if (plan.kind === "unchanged") {
     // The spend the member sees in their account changed (ADR 0027): one
     // coalesced refresh per member, however many orders come before it runs.
-    if (crm === "shopify") await queueMemberRefresh(tx, shop, customerId, active.id, active.tierId);
-    return { membership: "unchanged" as const, enrollmentId: active.id };
+    if (crm === "shopify") await queueMemberRefresh(tx, shop, customerId, plan.active.id, plan.active.tierId);
+    return { membership: "unchanged" as const, enrollmentId: plan.active.id };
   }
-  const revived = !active;
+  const { placedUnder, effects } = plan;
+  const revived = !plan.active;
   if (revived) {
     // Back to active, as if the expiry had not run; its cancel_membership is
     // already queued, and the item queued below runs after it.
@@ -318,19 +469,19 @@ async function applyMembershipEffects(tx: Tx, shop: string, crm: string, custome
     if (count !== 1) throw new Error(`Enrollment ${placedUnder.id} changed under the member lock`);
   }
   if (effects.upgradeTo) {
-    const next = await moveMember(tx, shop, placedUnder, effects.upgradeTo, at, `Upgraded to ${effects.upgradeTo.name} by spend`, "upgraded");
+    const next = await moveMember(tx, shop, placedUnder, effects.upgradeTo, opts.changeAt, `Upgraded to ${effects.upgradeTo.name} by spend`, "upgraded");
     return { membership: "upgraded" as const, enrollmentId: next.id };
   }
   // A renewal in grace ends the grace: the membership runs to its new expiry.
   const { count } = await tx.enrollment.updateMany({ where: { id: placedUnder.id, shop, status: "active" }, data: { expiresAt: effects.expiresAt!, graceEndsAt: null } });
   if (count !== 1) throw new Error(`Enrollment ${placedUnder.id} changed under the member lock`);
-  await tx.renewal.create({ data: { shop, enrollmentId: placedUnder.id, renewedAt: at } });
+  await tx.renewal.create({ data: { shop, enrollmentId: placedUnder.id, renewedAt: opts.changeAt } });
   // Shopify mirrors the expiry (the discount function checks it), so the
   // member's state is converged again. Commerce7 memberships carry no expiry
   // of ours: nothing to send, unless the expiry had already removed it.
   if (revived) {
     await queueCrmSync(
-      { shop, enrollmentId: placedUnder.id, actionType: "add_membership", stageId: placedUnder.tierId, customerId, idempotencyKey: `renew:${placedUnder.id}:${orderGid}` },
+      { shop, enrollmentId: placedUnder.id, actionType: "add_membership", stageId: placedUnder.tierId, customerId, idempotencyKey: `renew:${placedUnder.id}:${opts.key}` },
       tx,
     );
   } else if (crm === "shopify") {
@@ -401,21 +552,12 @@ export async function recordCancellationWebhook(db: Db, shop: string, raw: unkno
 }
 
 /** Records the refund once; `financialStatus` (a cancellation's: "voided", "refunded", …) is what the order's purchase now shows. */
-export async function insertRefund(db: Db, data: { shop: string; orderId: string; refundId: string; amountCents: number; occurredAt: Date }, financialStatus: string | null = null): Promise<RefundOutcome> {
-  let queued = false;
+export async function insertRefund(db: Db, data: RefundRow, financialStatus: string | null = null): Promise<RefundOutcome> {
   try {
-    await db.$transaction(async (tx) => {
-      // The member's spend changes: under their lock, like every spend writer.
-      // An order not recorded yet has no member to lock; it reads this refund
-      // when it arrives.
-      const purchase = await tx.purchase.findUnique({ where: { shop_orderId: { shop: data.shop, orderId: data.orderId } }, select: { customerId: true } });
-      if (purchase) await lockMember(tx, data.shop, purchase.customerId);
-      await tx.refund.create({ data });
-      if (purchase && financialStatus) await tx.purchase.updateMany({ where: { shop: data.shop, orderId: data.orderId }, data: { financialStatus } });
-      if (purchase) queued = await refreshSpendShown(tx, data.shop, purchase.customerId);
-    });
-    if (queued) wakeWorker();
-    return { status: "recorded", amountCents: data.amountCents };
+    const outcome = await db.$transaction((tx) => insertRefundIn(tx, data, financialStatus));
+    // A refund of a member's order queues their display refresh (refreshSpendShown).
+    if (outcome.status === "recorded") wakeWorker();
+    return outcome;
   } catch (error) {
     if (isUniqueViolation(error)) return { status: "duplicate" };
     throw error;
@@ -430,6 +572,32 @@ async function refreshSpendShown(tx: Tx, shop: string, customerId: string): Prom
   if (!active) return false;
   await queueMemberRefresh(tx, shop, customerId, active.id, active.tierId);
   return true;
+}
+
+export type RefundRow = { shop: string; orderId: string; refundId: string; amountCents: number; occurredAt: Date };
+
+/**
+ * insertRefund inside the caller's transaction (the backfill's chunk). A
+ * refund recorded already (by refunds/create, or an earlier backfill) is
+ * left as it is: "duplicate", nothing written. A concurrent writer of the same
+ * refund id makes the insert fail on the unique index (isRetryableRace).
+ */
+export async function insertRefundIn(tx: Tx, data: RefundRow, financialStatus: string | null = null, ctx?: RecordingContext): Promise<RefundOutcome> {
+  // The member's spend changes: under their lock, like every spend writer.
+  // An order not recorded yet has no member to lock; it reads this refund
+  // when it arrives. (A context's purchases are its locked members' already.)
+  const purchase = ctx ? (ctx.purchases.get(data.orderId) ?? null) : await tx.purchase.findUnique({ where: { shop_orderId: { shop: data.shop, orderId: data.orderId } }, select: { customerId: true } });
+  if (purchase && !ctx?.locked.has(purchase.customerId)) await lockMember(tx, data.shop, purchase.customerId);
+  const known = ctx ? ctx.refundIds.has(data.refundId) : (await tx.refund.findUnique({ where: { shop_refundId: { shop: data.shop, refundId: data.refundId } }, select: { id: true } })) !== null;
+  if (known) return { status: "duplicate" };
+  await tx.refund.create({ data });
+  ctx?.refundIds.add(data.refundId);
+  if (purchase && financialStatus) await tx.purchase.updateMany({ where: { shop: data.shop, orderId: data.orderId }, data: { financialStatus } });
+  // Not for the backfill (a context): it changes no member by itself, and its
+  // purchases queue no refresh either; the recalculation's Apply, or the
+  // member's next order, brings their account up to date.
+  if (purchase && !ctx) await refreshSpendShown(tx, data.shop, purchase.customerId);
+  return { status: "recorded", amountCents: data.amountCents };
 }
 
 export function describe(error: z.ZodError): string {

@@ -12,6 +12,7 @@ import { isTimeZone } from "./dates";
 import { isCurrency } from "./money";
 import { sql } from "../queue/sql.server";
 import { countOrdersWhen } from "./orders";
+import { requestBackfill } from "./backfill.server";
 
 export const CRMS = ["shopify", "commerce7"] as const;
 export const SHOP_CONTEXT_ACTION = "refresh_shop_context";
@@ -38,6 +39,10 @@ export async function recordInstall(db: Db, domain: string, now = new Date()): P
     // hold up the token exchange, and a Shopify hiccup retries there).
     await queueCrmSync({ shop: domain, actionType: SHOP_CONTEXT_ACTION, stageId: "install", customerId: SHOP_CONTEXT_ORDERING_KEY, idempotencyKey: `shop_context:${now.getTime()}` }, tx);
     const { count } = await tx.shop.updateMany({ where: { domain, uninstalledAt: { not: null } }, data: { uninstalledAt: null, installedAt: now } });
+    // A year of orders into the spend ledger (ADR 0023): at the first install,
+    // and at a reinstall (orders placed while the app was away). Not at every
+    // token exchange: recordInstall runs on each.
+    if (count === 1 || (await tx.orderBackfill.count({ where: { shop: domain } })) === 0) await requestBackfill(tx, domain, "install", now);
     if (count === 0) {
       await tx.shop.updateMany({ where: { domain }, data: { installedAt: now } });
       return { reinstalled: false };

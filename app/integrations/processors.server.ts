@@ -2,7 +2,9 @@
 // Every membership action converges the member to its current local state on
 // the platform the item was queued for (see each platform's processors.server.ts).
 import { refreshMembersDisplay, startMemberRefresh } from "../domain/member-display.server";
+import { backfillOrders } from "../domain/backfill.server";
 import { importMembers } from "../domain/member-import.server";
+import { recalculateMembers } from "../domain/recalculation.server";
 import { resyncMembers } from "../queue/lifecycle.server";
 import { registerProcessor } from "../queue/registry";
 import type { QueueAction } from "../queue/types";
@@ -47,6 +49,13 @@ export function registerPlatformProcessors() {
   // A member import's commit (database only, either platform): it queues each member's add_membership.
   registerProcessor("shopify", "import_members", importMembers);
   registerProcessor("commerce7", "import_members", importMembers);
+  // The order history backfill reads Shopify's orders, whichever platform holds
+  // the members (orders come from Shopify on every shop).
+  registerProcessor("shopify", "backfill_orders", backfillOrders);
+  registerProcessor("commerce7", "backfill_orders", backfillOrders);
+  // A recalculation's Apply (database only; its upgrades and renewals queue their own syncs).
+  registerProcessor("shopify", "recalculate_members", recalculateMembers);
+  registerProcessor("commerce7", "recalculate_members", recalculateMembers);
   // The shop's zone and currency are Shopify's, whichever platform holds the members.
   registerProcessor("shopify", "refresh_shop_context", ({ db, shop, signal }) => refreshShopifyShopContext({ db, shop, signal }));
   registerProcessor("commerce7", "refresh_shop_context", ({ db, shop, signal }) => refreshShopifyShopContext({ db, shop, signal }));

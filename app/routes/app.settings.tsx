@@ -10,10 +10,13 @@ import { PLATFORM_NAMES, type Platform } from "~/domain/platforms";
 import type { Club } from "~/integrations/commerce7/clubs.server";
 import { rotateCommerce7WebhookKey, setCommerce7WebhookAuth } from "~/domain/commerce7-webhook.server";
 import { authenticate } from "~/shopify.server";
+import { latestBackfill, startBackfill } from "~/domain/backfill.server";
+import { OrderHistoryCard } from "~/components/order-history-card";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  return loadSettings(prisma, session.shop);
+  const [settings, backfill] = await Promise.all([loadSettings(prisma, session.shop), latestBackfill(prisma, session.shop)]);
+  return { ...settings, backfill };
 };
 
 type ActionResult =
@@ -21,7 +24,8 @@ type ActionResult =
   | { intent: "test"; ok: boolean; message?: string; clubs?: Club[] }
   | { intent: "map"; ok: true }
   | { intent: "email"; ok: boolean; message: string }
-  | { intent: "c7-webhook"; ok: boolean; error?: string };
+  | { intent: "c7-webhook"; ok: boolean; error?: string }
+  | { intent: "backfill"; ok: true };
 
 export const action = async ({ request }: ActionFunctionArgs): Promise<ActionResult> => {
   const { session } = await authenticate.admin(request);
@@ -30,6 +34,10 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<ActionRes
   if (intent === "test") {
     const result = await testCommerce7Connection(prisma, session.shop, fields);
     return result.ok ? { intent, ok: true, clubs: result.clubs } : { intent, ok: false, message: result.message };
+  }
+  if (intent === "backfill") {
+    await startBackfill(prisma, session.shop);
+    return { intent, ok: true };
   }
   if (intent === "email") return { intent, ...(await sendTestEmail(prisma, session.shop)) };
   // Commerce7 order webhook (ADR 0021): a new URL (the old one stops working), or its Basic auth.
@@ -45,7 +53,7 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<ActionRes
 };
 
 export default function Settings() {
-  const { settings, c7, tiers, emailAlerts, switchPreview } = useLoaderData<typeof loader>();
+  const { settings, c7, tiers, emailAlerts, switchPreview, backfill } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state !== "idle";
@@ -210,6 +218,9 @@ export default function Settings() {
               </Text>
             </BlockStack>
           </Card>
+        </Layout.Section>
+        <Layout.Section>
+          <OrderHistoryCard backfill={backfill} busy={busy} />
         </Layout.Section>
         {commerce7 && (
           <Layout.Section>

@@ -166,6 +166,20 @@ export default function TierForm() {
             </Card>
           </Form>
         </Layout.Section>
+        {tier && (
+          <Layout.Section>
+            <Card>
+              <BlockStack gap="200">
+                <Text as="p">
+                  Changing a threshold or duration moves no member by itself: members change when their next order counts, or when you apply a recalculation after previewing it.
+                </Text>
+                <InlineStack>
+                  <Link to="/app/recalculate?reason=tiers">Preview what the tier rules would do</Link>
+                </InlineStack>
+              </BlockStack>
+            </Card>
+          </Layout.Section>
+        )}
       </Layout>
     </Page>
   );

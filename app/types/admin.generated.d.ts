@@ -103,12 +103,33 @@ export type ClubDiscountCreateMutationVariables = AdminTypes.Exact<{
 
 export type ClubDiscountCreateMutation = { discountAutomaticAppCreate?: AdminTypes.Maybe<{ automaticAppDiscount?: AdminTypes.Maybe<Pick<AdminTypes.DiscountAutomaticApp, 'discountId' | 'title' | 'status'>>, userErrors: Array<Pick<AdminTypes.DiscountUserError, 'field' | 'message' | 'code'>> }> };
 
+export type ClubBulkRunQueryMutationVariables = AdminTypes.Exact<{
+  query: AdminTypes.Scalars['String']['input'];
+}>;
+
+
+export type ClubBulkRunQueryMutation = { bulkOperationRunQuery?: AdminTypes.Maybe<{ bulkOperation?: AdminTypes.Maybe<Pick<AdminTypes.BulkOperation, 'id' | 'status'>>, userErrors: Array<Pick<AdminTypes.BulkOperationUserError, 'field' | 'message' | 'code'>> }> };
+
+export type ClubBulkOperationQueryVariables = AdminTypes.Exact<{
+  id: AdminTypes.Scalars['ID']['input'];
+}>;
+
+
+export type ClubBulkOperationQuery = { bulkOperation?: AdminTypes.Maybe<Pick<AdminTypes.BulkOperation, 'id' | 'status' | 'errorCode' | 'objectCount' | 'rootObjectCount' | 'url' | 'partialDataUrl' | 'completedAt'>> };
+
+export type ClubCurrentBulkOperationQueryVariables = AdminTypes.Exact<{ [key: string]: never; }>;
+
+
+export type ClubCurrentBulkOperationQuery = { bulkOperations: { nodes: Array<Pick<AdminTypes.BulkOperation, 'id' | 'status' | 'query'>> } };
+
 interface GeneratedQueryTypes {
   "#graphql\n  query ClubShop {\n    shop { id name myshopifyDomain currencyCode ianaTimezone }\n  }\n": {return: ClubShopQuery, variables: ClubShopQueryVariables},
   "#graphql\n  query ClubCustomerSearch($query: String!, $first: Int!) {\n    customers(first: $first, query: $query) {\n      nodes { id firstName lastName defaultEmailAddress { emailAddress } tags }\n    }\n  }\n": {return: ClubCustomerSearchQuery, variables: ClubCustomerSearchQueryVariables},
   "#graphql\n  query ClubMemberState($id: ID!) {\n    customer(id: $id) {\n      id\n      tags\n      metafield(namespace: \"$app\", key: \"membership\") { id value compareDigest }\n    }\n  }\n": {return: ClubMemberStateQuery, variables: ClubMemberStateQueryVariables},
   "#graphql\n  query ClubDiscountNode($id: ID!) {\n    discountNode(id: $id) {\n      id\n      discount {\n        __typename\n        ... on DiscountAutomaticApp { title status discountId }\n      }\n      metafield(namespace: \"$app\", key: \"tiers\") { id compareDigest value }\n    }\n  }\n": {return: ClubDiscountNodeQuery, variables: ClubDiscountNodeQueryVariables},
   "#graphql\n  query ClubDiscountNodes($query: String!) {\n    discountNodes(first: 10, query: $query) {\n      nodes {\n        id\n        discount {\n          __typename\n          ... on DiscountAutomaticApp { title status discountId }\n        }\n        metafield(namespace: \"$app\", key: \"tiers\") { id compareDigest value }\n      }\n    }\n  }\n": {return: ClubDiscountNodesQuery, variables: ClubDiscountNodesQueryVariables},
+  "#graphql\n  query ClubBulkOperation($id: ID!) {\n    bulkOperation(id: $id) { id status errorCode objectCount rootObjectCount url partialDataUrl completedAt }\n  }\n": {return: ClubBulkOperationQuery, variables: ClubBulkOperationQueryVariables},
+  "#graphql\n  query ClubCurrentBulkOperation {\n    bulkOperations(first: 1, sortKey: CREATED_AT, reverse: true, query: \"operation_type:query\") {\n      nodes { id status query }\n    }\n  }\n": {return: ClubCurrentBulkOperationQuery, variables: ClubCurrentBulkOperationQueryVariables},
 }
 
 interface GeneratedMutationTypes {
@@ -118,6 +139,7 @@ interface GeneratedMutationTypes {
   "#graphql\n  mutation ClubTagsAdd($id: ID!, $tags: [String!]!) {\n    tagsAdd(id: $id, tags: $tags) {\n      node { id }\n      userErrors { field message }\n    }\n  }\n": {return: ClubTagsAddMutation, variables: ClubTagsAddMutationVariables},
   "#graphql\n  mutation ClubTagsRemove($id: ID!, $tags: [String!]!) {\n    tagsRemove(id: $id, tags: $tags) {\n      node { id }\n      userErrors { field message }\n    }\n  }\n": {return: ClubTagsRemoveMutation, variables: ClubTagsRemoveMutationVariables},
   "#graphql\n  mutation ClubDiscountCreate($discount: DiscountAutomaticAppInput!) {\n    discountAutomaticAppCreate(automaticAppDiscount: $discount) {\n      automaticAppDiscount { discountId title status }\n      userErrors { field message code }\n    }\n  }\n": {return: ClubDiscountCreateMutation, variables: ClubDiscountCreateMutationVariables},
+  "#graphql\n  mutation ClubBulkRunQuery($query: String!) {\n    bulkOperationRunQuery(query: $query, groupObjects: false) {\n      bulkOperation { id status }\n      userErrors { field message code }\n    }\n  }\n": {return: ClubBulkRunQueryMutation, variables: ClubBulkRunQueryMutationVariables},
 }
 declare module '~/integrations/shopify/admin-operations' {
   type InputMaybe<T> = AdminTypes.InputMaybe<T>;

@@ -24,6 +24,7 @@
 // In-process, `faults.set()` replaces and `faults.add()` appends.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { Readable } from "node:stream";
 
 export const FAULT_MODES = ["down", "500", "429", "slow", "malformed", "401", "ghost"] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
@@ -136,7 +137,8 @@ export type LoggedRequest = {
   fault?: FaultMode;
 };
 
-export type Handled = { status: number; body: unknown; headers?: Record<string, string> };
+/** `stream` (lines of text, written as they come, with backpressure) replaces `body`: a large file never held whole. */
+export type Handled = { status: number; body: unknown; headers?: Record<string, string>; stream?: Iterable<string> | AsyncIterable<string> };
 
 export type Handler = (req: { method: string; url: URL; headers: IncomingMessage["headers"]; body: unknown }) => Handled | Promise<Handled>;
 
@@ -226,6 +228,10 @@ export async function startFakeServer(handler: Handler, opts: FakeOptions): Prom
   const send = (res: ServerResponse, handled: Handled) => {
     if (res.destroyed) return;
     res.writeHead(handled.status, { "Content-Type": "application/json", ...handled.headers });
+    if (handled.stream) {
+      Readable.from(handled.stream).pipe(res);
+      return;
+    }
     res.end(typeof handled.body === "string" ? handled.body : JSON.stringify(handled.body));
   };
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

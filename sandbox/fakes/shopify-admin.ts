@@ -45,6 +45,7 @@ import { startFakeServer, type FakeServer, type Handled } from "./http";
 import { ADMIN_API_VERSION } from "../../app/integrations/shopify/api-version";
 import { ADMIN_SCHEMA, loadShopifySchema } from "./shopify-schema";
 import { createFakeOAuth, type FakeOAuth, type OAuthOptions } from "./shopify-oauth";
+import { bulkLines, bulkQueryProblem, generateOrders, netPaidCents, orderFilter, orderView, type FakeOrder, type SeedOptions } from "./shopify-bulk";
 
 export type FakeShopifyOptions = {
   port?: number;
@@ -56,6 +57,10 @@ export type FakeShopifyOptions = {
   searchLagMs?: number;
   /** Token endpoint settings (client credentials, token lifetimes). */
   oauth?: OAuthOptions;
+  /** How long a bulk query runs before it completes (default 200 ms). */
+  bulkDurationMs?: number;
+  /** Called when a bulk operation finishes (the sandbox sends bulk_operations/finish from it). */
+  onBulkFinish?: (domain: string, op: { admin_graphql_api_id: string; status: string; error_code: string | null; type: string; created_at: string; completed_at: string }) => void;
   /** Each shop's `accessToken` is registered as a non-expiring (legacy) offline token. */
   shops?: { domain: string; accessToken: string; name?: string; currencyCode?: string; ianaTimezone?: string }[];
 };
@@ -79,8 +84,20 @@ export type FakeDiscount = Owner &
   tags: string[];
   combinesWith: unknown;
 };
+export type FakeBulkOperation = {
+  id: string;
+  query: string;
+  status: "CREATED" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELED";
+  createdAt: number;
+  completeAt: number;
+  completedAt: number | null;
+  lines: string[];
+  rootObjectCount: number;
+};
 type ShopState = {
   domain: string;
+  orders: FakeOrder[];
+  bulkOperations: FakeBulkOperation[];
   name: string;
   currencyCode: string;
   ianaTimezone: string;
@@ -122,6 +139,12 @@ export type FakeShopify = FakeServer & {
   /** The `$app` metafield value of a customer, parsed, or null. */
   appMetafield(domain: string, ownerId: string, key: string): unknown;
   setBucket(opts: { bucketSize?: number; restoreRate?: number; available?: number }): void;
+  /** Adds orders (and their customers) to a shop; answers the orders added. */
+  seedOrders(domain: string, opts: SeedOptions): FakeOrder[];
+  /** The fake's own sum of net paid spend of the orders placed at or after `since` (ADR 0019's rule). */
+  netPaidCents(domain: string, since: Date): number;
+  /** How long the next bulk queries run. */
+  setBulkDuration(ms: number): void;
   /** Search shows writes this many ms after they happen (0: at once). */
   setSearchLag(ms: number): void;
   throttleStatus(domain: string): { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
@@ -161,6 +184,8 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
       ianaTimezone: s.ianaTimezone ?? "America/Los_Angeles",
       customers: new Map(),
       discounts: new Map(),
+      orders: [],
+      bulkOperations: [],
       bucket: { available: bucketSize, at: now() },
     });
   };
@@ -243,7 +268,78 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
     return customer;
   };
 
-  const rootFor = (shop: ShopState) => ({
+  let bulkDurationMs = opts.bulkDurationMs ?? 200;
+  // eslint-disable-next-line prefer-const -- assigned once the server listens; the bulk views read its URL later
+  let server: FakeServer;
+  // The status a poll sees: by the clock, so polling needs no timer of ours;
+  // the finish callback is the webhook, sent when the operation completes.
+  const bulkStatus = (op: FakeBulkOperation) => {
+    if (op.status === "RUNNING" && now() >= op.completeAt) {
+      op.status = "COMPLETED";
+      op.completedAt = op.completeAt;
+    }
+    return op;
+  };
+  const bulkView = (shop: ShopState, op: FakeBulkOperation) => {
+    bulkStatus(op);
+    const done = op.status === "COMPLETED";
+    const share = done ? 1 : Math.min(1, Math.max(0, (now() - op.createdAt) / Math.max(1, op.completeAt - op.createdAt)));
+    return {
+      __typename: "BulkOperation",
+      id: op.id,
+      type: "QUERY",
+      status: op.status,
+      query: op.query,
+      errorCode: null,
+      createdAt: new Date(op.createdAt).toISOString(),
+      completedAt: op.completedAt ? new Date(op.completedAt).toISOString() : null,
+      objectCount: String(Math.floor(op.lines.length * share)),
+      rootObjectCount: String(Math.floor(op.rootObjectCount * share)),
+      fileSize: done ? String(op.lines.reduce((n, l) => n + l.length + 1, 0)) : null,
+      url: done && op.lines.length ? `${server.url}/__bulk/${encodeURIComponent(shop.domain)}/${op.id.split("/").pop()}.jsonl` : null,
+      partialDataUrl: null,
+    };
+  };
+  const runBulkQuery = async (shop: ShopState, query: string) => {
+    const problem = bulkQueryProblem(schema, query);
+    if (problem) return { bulkOperation: null, userErrors: [{ field: ["query"], message: problem, code: "INVALID" }] };
+    if (shop.bulkOperations.some((o) => bulkStatus(o).status === "RUNNING" || o.status === "CREATED")) {
+      return { bulkOperation: null, userErrors: [{ field: null, message: "A bulk query operation for this app and shop is already in progress.", code: "OPERATION_IN_PROGRESS" }] };
+    }
+    // Read now (what Shopify reads while it runs is close enough for the app:
+    // orders placed meanwhile reach it by webhook).
+    const result = await execute({ schema, document: parse(query), rootValue: rootFor(shop, { bulk: true }), fieldResolver });
+    if (result.errors?.length) return { bulkOperation: null, userErrors: [{ field: ["query"], message: result.errors.map((e) => e.message).join("; "), code: "INVALID" }] };
+    const lines = [...bulkLines((result.data ?? {}) as Record<string, unknown>)];
+    const t = now();
+    const op: FakeBulkOperation = {
+      id: `gid://shopify/BulkOperation/${nextId++}`,
+      query,
+      status: "RUNNING",
+      createdAt: t,
+      completeAt: t + bulkDurationMs,
+      completedAt: null,
+      lines,
+      rootObjectCount: lines.filter((l) => !l.includes('"__parentId"')).length,
+    };
+    shop.bulkOperations.push(op);
+    const finish = () => {
+      bulkStatus(op);
+      if (op.status !== "COMPLETED") return void setTimeout(finish, Math.max(5, op.completeAt - now())).unref();
+      opts.onBulkFinish?.(shop.domain, {
+        admin_graphql_api_id: op.id,
+        status: "completed",
+        error_code: null,
+        type: "query",
+        created_at: new Date(op.createdAt).toISOString(),
+        completed_at: new Date(op.completedAt!).toISOString(),
+      });
+    };
+    if (opts.onBulkFinish) setTimeout(finish, bulkDurationMs).unref();
+    return { bulkOperation: bulkView(shop, op), userErrors: [] };
+  };
+
+  const rootFor = (shop: ShopState, mode: { bulk?: boolean } = {}) => ({
     shop: () => ({
       __typename: "Shop",
       id: `gid://shopify/Shop/1`,
@@ -252,6 +348,34 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
       currencyCode: shop.currencyCode,
       ianaTimezone: shop.ianaTimezone,
     }),
+    orders: ({ first = 50, query }: { first?: number; query?: string }) => {
+      const keep = orderFilter(query);
+      const all = shop.orders.filter(keep).sort((a, b) => a.legacyId - b.legacyId);
+      const views = (list: FakeOrder[]) => list.map((o) => orderView(o, shop.currencyCode, (id) => (shop.customers.get(id) ? customerView(shop.customers.get(id)!) : null)));
+      // A bulk query reads every order; a plain one a page.
+      return mode.bulk ? { edges: views(all).map((node) => ({ node })) } : connection(views(all.slice(0, first + 1)), first);
+    },
+    bulkOperationRunQuery: ({ query }: { query: string; groupObjects: boolean }) => runBulkQuery(shop, query),
+    bulkOperation: ({ id }: { id: string }) => {
+      const op = shop.bulkOperations.find((o) => o.id === id);
+      return op ? bulkView(shop, op) : null;
+    },
+    bulkOperations: ({ first = 50, reverse, query }: { first?: number; reverse?: boolean; query?: string }) => {
+      if (query && !/^operation_type:query$/i.test(query.trim())) throw new GraphQLError(`fake: bulkOperations(query:) supports operation_type:query only`);
+      const list = [...shop.bulkOperations].sort((a, b) => a.createdAt - b.createdAt);
+      if (reverse) list.reverse();
+      return connection(list.map((op) => bulkView(shop, op)), first);
+    },
+    currentBulkOperation: () => {
+      const op = shop.bulkOperations.at(-1);
+      return op ? bulkView(shop, op) : null;
+    },
+    node: ({ id }: { id: string }) => {
+      const op = shop.bulkOperations.find((o) => o.id === id);
+      if (op) return bulkView(shop, op);
+      const c = shop.customers.get(id);
+      return c ? customerView(c) : null;
+    },
     customer: ({ id }: { id: string }) => {
       const c = shop.customers.get(id);
       return c ? customerView(c) : null;
@@ -504,6 +628,12 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
   });
 
   const handle = async ({ method, url, headers, body }: Parameters<Parameters<typeof startFakeServer>[0]>[0]): Promise<Handled> => {
+    const file = /^\/__bulk\/([^/]+)\/(\d+)\.jsonl$/.exec(url.pathname);
+    if (file && method === "GET") {
+      const op = shops.get(decodeURIComponent(file[1]!))?.bulkOperations.find((o) => o.id === `gid://shopify/BulkOperation/${file[2]}`);
+      if (!op || bulkStatus(op).status !== "COMPLETED") return { status: 404, body: { errors: "Not Found" } };
+      return { status: 200, body: null, headers: { "Content-Type": "application/jsonl" }, stream: (function* () { for (const l of op.lines) yield `${l}\n`; })() };
+    }
     const tokenPath = TOKEN_PATH.exec(url.pathname);
     if (tokenPath && method === "POST") {
       const domain = decodeURIComponent(tokenPath[1]!);
@@ -559,12 +689,13 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
     };
   };
 
-  const server = await startFakeServer(handle, {
+  server = await startFakeServer(handle, {
     port: opts.port,
     label: (path, body) => (TOKEN_PATH.test(path) ? `oauth:${(body as { grant_type?: string } | undefined)?.grant_type ?? "?"}` : operationOf(body)),
     authErrorBody: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" },
     serverErrorBody: { errors: "Internal error. Looks like something went wrong on our end." },
     control: ({ method, what, raw }) => {
+      if (what === "orders" && method === "POST") return addOrdersControl(raw);
       if (what !== "search-lag") return undefined;
       if (method === "POST") {
         let ms: unknown;
@@ -583,10 +714,46 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
       for (const s of shops.values()) {
         s.customers.clear();
         s.discounts.clear();
+        s.orders = [];
+        s.bulkOperations = [];
         s.bucket = { available: bucketSize, at: now() };
       }
     },
   });
+
+  // POST /__fake/orders {"shop", "orders": [{"email", "subtotal": "650.00", "daysAgo": 30, "financialStatus": "PAID"}]}:
+  // past orders of a customer (found by email, else created), for the order backfill to read.
+  function addOrdersControl(raw: string): Handled {
+    let body: { shop?: string; orders?: { email?: string; subtotal?: string; daysAgo?: number; financialStatus?: string }[] };
+    try {
+      body = JSON.parse(raw || "{}");
+    } catch {
+      return { status: 400, body: { message: "send JSON" } };
+    }
+    const shop = body.shop ? shops.get(body.shop) : undefined;
+    if (!shop || !Array.isArray(body.orders)) return { status: 400, body: { message: 'send {"shop": "<domain>", "orders": [{"email", "subtotal", "daysAgo"}]}' } };
+    const added = [];
+    for (const o of body.orders) {
+      const email = String(o.email ?? "").toLowerCase();
+      const customer = [...shop.customers.values()].find((c) => c.email === email) ?? createCustomer(shop, { email }, -Infinity);
+      const legacyId = nextId++;
+      const order: FakeOrder = {
+        id: `gid://shopify/Order/${legacyId}`,
+        legacyId,
+        createdAt: new Date(now() - (o.daysAgo ?? 30) * 86_400_000).toISOString(),
+        cancelledAt: null,
+        test: false,
+        financialStatus: o.financialStatus ?? "PAID",
+        email,
+        customerId: customer.id,
+        subtotalCents: Math.round(Number(o.subtotal ?? "0") * 100),
+        refunds: [],
+      };
+      shop.orders.push(order);
+      added.push(order.id);
+    }
+    return { status: 200, body: { added } };
+  }
 
   const api: FakeShopify = Object.assign(server, {
     schema,
@@ -605,6 +772,24 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
       const shop = api.shop(domain);
       const m = findOwner(shop, ownerId)?.metafields.get(`$app.${key}`);
       return m ? JSON.parse(m.value) : null;
+    },
+    seedOrders(domain: string, o: SeedOptions) {
+      const shop = api.shop(domain);
+      const count = Math.max(1, o.customers ?? Math.ceil(o.count / 20));
+      const ids: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const n = nextId;
+        ids.push(createCustomer(shop, { email: `buyer${n}@${domain.split(".")[0]}.example`, firstName: "Buyer", lastName: String(n) }, -Infinity).id);
+      }
+      const orders = generateOrders({ now: now(), ...o }, ids, { order: () => nextId++, refund: () => nextId++ }, (id) => shop.customers.get(id)!.email);
+      shop.orders.push(...orders);
+      return orders;
+    },
+    netPaidCents(domain: string, since: Date) {
+      return netPaidCents(api.shop(domain).orders, since);
+    },
+    setBulkDuration(ms: number) {
+      bulkDurationMs = ms;
     },
     setSearchLag(ms: number) {
       searchLagMs = ms;

@@ -65,7 +65,7 @@ export function createFakeOAuth(opts: OAuthOptions = {}) {
 
   const tokensOf = (shop: string): ShopTokens => {
     let t = shops.get(shop);
-    if (!t) shops.set(shop, (t = { access: new Map(), scope: "read_customers,write_customers,read_orders,read_discounts,write_discounts" }));
+    if (!t) shops.set(shop, (t = { access: new Map(), scope: "read_customers,write_customers,read_orders,read_all_orders,read_discounts,write_discounts" }));
     return t;
   };
   const newToken = (prefix: string) => `${prefix}_${randomBytes(12).toString("hex")}`;

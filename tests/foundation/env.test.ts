@@ -11,7 +11,7 @@ describe("environment validation", () => {
     expect(env.QUEUE_CONCURRENCY).toBe(4);
     expect(env.COMMERCE7_API_URL).toBe("https://api.commerce7.com/v1");
     expect(env.QUEUE_WORKER_ENABLED).toBe(false);
-    expect(env.SCOPES).toBe("read_customers,write_customers,read_orders,read_discounts,write_discounts");
+    expect(env.SCOPES).toBe("read_customers,write_customers,read_orders,read_all_orders,read_discounts,write_discounts");
   });
 
   it("names every missing or invalid variable", () => {

@@ -123,8 +123,10 @@ describe("reinstall", () => {
     const gone = await enrollMember(BACK);
     expect(await app.enrollments.cancelMembership(app.prisma, BACK, gone.enrollmentId)).toMatchObject({ ok: true });
     await drainQueue(app.prisma, app.Worker);
-    // Membership work only: each token exchange also reads the shop's zone and currency.
-    const work = { shop: BACK, status: "completed", NOT: { actionType: "refresh_shop_context" } };
+    // Membership work only: each token exchange also reads the shop's zone and
+    // currency, and an install or reinstall reads its order history (ADR 0023).
+    const work = { shop: BACK, status: "completed", actionType: { notIn: ["refresh_shop_context", "backfill_orders"] } };
+    const backfills = await app.prisma.orderBackfill.count({ where: { shop: BACK } });
     const completedBefore = await app.prisma.crmSyncQueue.count({ where: work });
 
     expect((await uninstall(BACK)).body).toEqual({ uninstalled: true });
@@ -145,6 +147,8 @@ describe("reinstall", () => {
     expect(discount.map((i) => i.status)).toEqual(["completed"]);
     // Nothing else ran: the earlier items, plus the resync, its three members and the discount.
     expect(await app.prisma.crmSyncQueue.count({ where: work })).toBe(completedBefore + 5);
+    // The reinstall read the order history once more; the second exchange did not.
+    expect(await app.prisma.orderBackfill.count({ where: { shop: BACK } })).toBe(backfills + 1);
 
     // Shopify again holds each active member's membership and the discount; the cancelled member has none.
     for (const m of active) expect(shopify.appMetafield(BACK, m.gid, app.MEMBERSHIP_KEY)).toMatchObject({ tier: "silver" });

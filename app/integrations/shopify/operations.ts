@@ -135,6 +135,64 @@ export const DISCOUNT_CREATE_MUTATION = `#graphql
   }
 `;
 
+/**
+ * The order history backfill (ADR 0023): one bulk query over the orders of
+ * the last 12 months. Bulk queries take no variables, so the window is written
+ * into the query's search string; the text is built here, sent as the
+ * mutation's `query` variable, and validated by the schema test (and by the
+ * fake, as Shopify does). One line per order: `refunds` is a list field, not a
+ * connection (Shopify refuses connections inside list fields in bulk queries),
+ * so each refund's lines are not read; the refunded subtotal is the order's
+ * subtotal less its current subtotal (bulk-orders.server.ts).
+ */
+export function ordersBulkQuery(since: Date): string {
+  return `query ClubOrdersBackfill {
+  orders(query: "created_at:>='${since.toISOString()}'", sortKey: CREATED_AT) {
+    edges {
+      node {
+        id
+        createdAt
+        cancelledAt
+        test
+        email
+        displayFinancialStatus
+        customer { id firstName lastName defaultEmailAddress { emailAddress } }
+        subtotalPriceSet { shopMoney { amount currencyCode } }
+        currentSubtotalPriceSet { shopMoney { amount currencyCode } }
+        refunds { id createdAt totalRefundedSet { shopMoney { amount currencyCode } } }
+      }
+    }
+  }
+}`;
+}
+
+export const BULK_RUN_QUERY_MUTATION = `#graphql
+  mutation ClubBulkRunQuery($query: String!) {
+    bulkOperationRunQuery(query: $query, groupObjects: false) {
+      bulkOperation { id status }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const BULK_OPERATION_QUERY = `#graphql
+  query ClubBulkOperation($id: ID!) {
+    bulkOperation(id: $id) { id status errorCode objectCount rootObjectCount url partialDataUrl completedAt }
+  }
+`;
+
+/**
+ * After a lost reply: is the bulk query running the one we asked for? (The
+ * app's latest bulk query; currentBulkOperation is deprecated in this API version.)
+ */
+export const CURRENT_BULK_OPERATION_QUERY = `#graphql
+  query ClubCurrentBulkOperation {
+    bulkOperations(first: 1, sortKey: CREATED_AT, reverse: true, query: "operation_type:query") {
+      nodes { id status query }
+    }
+  }
+`;
+
 /** Every operation, for the schema-validation test. */
 export const ALL_OPERATIONS = {
   SHOP_QUERY,
@@ -148,4 +206,8 @@ export const ALL_OPERATIONS = {
   DISCOUNT_NODE_QUERY,
   DISCOUNT_NODES_QUERY,
   DISCOUNT_CREATE_MUTATION,
+  BULK_RUN_QUERY_MUTATION,
+  BULK_OPERATION_QUERY,
+  CURRENT_BULK_OPERATION_QUERY,
+  ORDERS_BULK_QUERY: ordersBulkQuery(new Date("2025-12-01T08:00:00Z")),
 } as const;

@@ -7,7 +7,7 @@ import { importApp } from "../../support/app";
 import { TEST_ENV } from "../../support/constants";
 
 // The app's default scopes (app/env.server.ts may be imported only after the env points at the fake).
-const DEFAULT_SCOPES = "read_customers,write_customers,read_orders,read_discounts,write_discounts";
+const DEFAULT_SCOPES = "read_customers,write_customers,read_orders,read_all_orders,read_discounts,write_discounts";
 
 export async function startTokenWorld(opts: { shop: string; legacyToken: string; lifetimeMs: number; marginMs: number }) {
   const { shop } = opts;
