@@ -19,7 +19,20 @@
 // - No remote call: a webhook answers in one short transaction.
 import { z } from "zod";
 import type { Db } from "../db.server";
-import { insertRefund, InvalidPayload, ORDERS_CREATE, ORDERS_PAID, recordOrderFacts, type OrderOutcome, type RefundOutcome } from "./orders.server";
+import {
+  insertRefund,
+  InvalidPayload,
+  isRetryableRace,
+  ORDERS_BACKFILL,
+  ORDERS_CREATE,
+  ORDERS_PAID,
+  recordOrderFacts,
+  recordOrderFactsIn,
+  type OrderFacts,
+  type OrderOutcome,
+  type RefundOutcome,
+  type RefundRow,
+} from "./orders.server";
 import { shopContext } from "./shops.server";
 
 /** Our Purchase/Refund order id for a Commerce7 order id (never a Shopify GID). */
@@ -72,39 +85,36 @@ function isPaid(order: Commerce7OrderPayload) {
   return Boolean(order.orderPaidDate) || order.paymentStatus?.toLowerCase() === "paid";
 }
 
-/**
- * One Commerce7 webhook body, already authenticated as this shop's. Throws
- * InvalidPayload (nothing written) for an Order payload we cannot read.
- */
-export async function recordCommerce7Delivery(db: Db, shop: string, body: Commerce7WebhookBody): Promise<Commerce7Outcome> {
-  if (body.object !== "Order") return { status: "ignored", reason: "not_an_order" };
-  if (body.action !== "Create" && body.action !== "Update") return { status: "ignored", reason: "action" };
-  const parsed = commerce7OrderPayload.safeParse(body.payload);
+/** A Commerce7 Order payload read: a refund of another order, a guest's order, or a customer's order as OrderFacts. */
+type ReadOrder =
+  | { kind: "refund"; refund: RefundRow }
+  | { kind: "guest" }
+  | { kind: "order"; paid: boolean; facts: OrderFacts };
+
+/** Reads an Order payload; throws InvalidPayload (nothing written) for one we cannot read. */
+async function readOrder(db: Db, shop: string, payload: unknown): Promise<ReadOrder> {
+  const parsed = commerce7OrderPayload.safeParse(payload);
   if (!parsed.success) throw new InvalidPayload(parsed.error.issues.map((i) => `payload.${i.path.join(".")}: ${i.message}`).join("; "));
   const order = parsed.data;
   const at = new Date(order.orderSubmittedDate ?? order.createdAt ?? order.orderPaidDate ?? Date.now());
 
   if (order.total < 0 || order.subTotal < 0) {
     if (!order.previousOrderId) throw new InvalidPayload("payload.previousOrderId: a refund order (negative total) must name the order it refunds");
-    const outcome = await insertRefund(db, {
-      shop,
-      orderId: commerce7OrderId(order.previousOrderId),
-      refundId: commerce7OrderId(order.id),
-      amountCents: Math.abs(order.subTotal < 0 ? order.subTotal : order.total),
-      occurredAt: at,
-    });
-    return { ...outcome, refund: true };
+    return {
+      kind: "refund",
+      refund: { shop, orderId: commerce7OrderId(order.previousOrderId), refundId: commerce7OrderId(order.id), amountCents: Math.abs(order.subTotal < 0 ? order.subTotal : order.total), occurredAt: at },
+    };
   }
 
   const customerId = order.customerId ?? order.customer?.id;
-  if (!customerId) return { status: "ignored", reason: "guest" };
+  if (!customerId) return { kind: "guest" };
   const email = (order.customer?.emails?.[0]?.email ?? order.customer?.email ?? "").trim().toLowerCase();
   const paid = isPaid(order);
   const { currency } = await shopContext(db, shop);
-  return recordOrderFacts(
-    db,
-    shop,
-    {
+  return {
+    kind: "order",
+    paid,
+    facts: {
       orderId: commerce7OrderId(order.id),
       platform: "commerce7",
       customer: { id: customerId, email, firstName: order.customer?.firstName ?? "", lastName: order.customer?.lastName ?? "" },
@@ -115,8 +125,53 @@ export async function recordCommerce7Delivery(db: Db, shop: string, body: Commer
       // Shopify's spelling, which the paid-spend rules read: paid, or not yet.
       financialStatus: paid ? "paid" : (order.paymentStatus?.toLowerCase() ?? "pending"),
     },
-    // A paid Update counts an order recorded unpaid (or records it counted),
-    // as orders/paid does; anything else records it once, as orders/create.
-    paid && body.action === "Update" ? ORDERS_PAID : ORDERS_CREATE,
-  );
+  };
+}
+
+/**
+ * One Commerce7 webhook body, already authenticated as this shop's. Throws
+ * InvalidPayload (nothing written) for an Order payload we cannot read.
+ */
+export async function recordCommerce7Delivery(db: Db, shop: string, body: Commerce7WebhookBody): Promise<Commerce7Outcome> {
+  if (body.object !== "Order") return { status: "ignored", reason: "not_an_order" };
+  if (body.action !== "Create" && body.action !== "Update") return { status: "ignored", reason: "action" };
+  const read = await readOrder(db, shop, body.payload);
+  if (read.kind === "refund") return { ...(await insertRefund(db, read.refund)), refund: true };
+  if (read.kind === "guest") return { status: "ignored", reason: "guest" };
+  // A paid Update counts an order recorded unpaid (or records it counted),
+  // as orders/paid does; anything else records it once, as orders/create.
+  return recordOrderFacts(db, shop, read.facts, read.paid && body.action === "Update" ? ORDERS_PAID : ORDERS_CREATE);
+}
+
+export type HistoryOutcome = "recorded" | "known" | "skipped" | "refund" | "refund_known";
+
+/**
+ * One order of the Commerce7 order history (ADR 0022), as its list gave it:
+ * the same reading as a webhook's, recorded by the history mode of the same
+ * recording code (ORDERS_BACKFILL): once per order id, under the member's lock, paid
+ * spend counted by the same rule, but deciding nothing: no renewal, no
+ * upgrade. An order a webhook recorded already is "known"; so is one an
+ * earlier history read recorded. Unreadable orders and guests are "skipped".
+ */
+export async function recordCommerce7HistoryOrder(db: Db, shop: string, payload: unknown): Promise<HistoryOutcome> {
+  let read: ReadOrder;
+  try {
+    read = await readOrder(db, shop, payload);
+  } catch (error) {
+    if (error instanceof InvalidPayload) return "skipped";
+    throw error;
+  }
+  if (read.kind === "refund") return (await insertRefund(db, read.refund)).status === "recorded" ? "refund" : "refund_known";
+  if (read.kind === "guest") return "skipped";
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const outcome = await db.$transaction((tx) => recordOrderFactsIn(tx, shop, read.facts, ORDERS_BACKFILL));
+      if (outcome.status === "backfilled") return "recorded";
+      if (outcome.status === "duplicate") return "known";
+      return "skipped";
+    } catch (error) {
+      // A live delivery of the same order committed first: the next attempt finds it.
+      if (!isRetryableRace(error) || attempt >= 3) throw error;
+    }
+  }
 }

@@ -108,6 +108,7 @@ export async function redactShop(db: Db, shop: string): Promise<void> {
     await tx.crmSyncQueue.deleteMany({ where: { shop } });
     // Staged import rows go with their import (cascade).
     await tx.memberImport.deleteMany({ where: { shop } });
+    await tx.commerce7History.deleteMany({ where: { shop } });
     await tx.enrollment.deleteMany({ where: { shop } });
     await tx.purchase.deleteMany({ where: { shop } });
     await tx.refund.deleteMany({ where: { shop } });

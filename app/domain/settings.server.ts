@@ -17,6 +17,7 @@ import { COUNT_ORDERS_WHEN } from "./orders";
 import { wakeWorker } from "../queue/enqueue.server";
 import { asPlatform, type Platform } from "./platforms";
 import { switchPlatform, switchPreview, switchRefusal } from "./platform-switch.server";
+import { requestCommerce7History } from "./commerce7-history.server";
 import { fieldErrors } from "./validation";
 import { commerce7WebhookSettings } from "./commerce7-webhook.server";
 import { CRMS, getCommerce7Credentials, publicShopSettings, requireShop, setCommerce7Credentials } from "./shops.server";
@@ -79,7 +80,9 @@ export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<
   if (Object.keys(errors).length) return { ok: false, errors };
 
   let displayQueued = false;
+  let historyQueued = false;
   const switched = await db.$transaction(async (tx) => {
+    historyQueued = false;
     await requireShop(tx, shop);
     if (input.c7Tenant && input.c7AppId && secret) {
       await setCommerce7Credentials(tx, shop, { tenant: input.c7Tenant, appId: input.c7AppId, appSecret: secret });
@@ -98,18 +101,29 @@ export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<
     // A new line for ended members reaches the accounts of those already ended (ADR 0027).
     const message = input.memberEndedMessage === undefined ? undefined : input.memberEndedMessage || null;
     if (message !== undefined && message !== (before?.memberEndedMessage ?? null) && (await queueMembersDisplayRefresh(tx, shop, "ended"))) displayQueued = true;
-    if (input.crm === current) return undefined;
+    // Commerce7 connected now (switched to, or its first credentials): its
+    // year of orders is read into spend (ADR 0022), with the switch or the
+    // save. Queued after the switch: the switch takes the shop's row before its
+    // platform lock, as every writer of both must (platform-switch.server.ts).
+    const connect = async () => {
+      if (input.crm === "commerce7" && (current !== "commerce7" || !existing)) historyQueued = (await requestCommerce7History(tx, shop, "connect")).queued;
+    };
+    if (input.crm === current) {
+      await connect();
+      return undefined;
+    }
     // Checked again in the transaction: a tier may have lost its club since the first look.
     const refusal = switchRefusal(await switchPreview(tx, shop, input.crm));
     if (refusal) throw new SwitchRefused(refusal);
     const { from, members } = await switchPlatform(tx, shop, input.crm);
+    await connect();
     return { from, to: input.crm, members };
   }).catch((error: unknown) => {
     if (error instanceof SwitchRefused) return error;
     throw error;
   });
   if (switched instanceof SwitchRefused) return { ok: false, errors: { crm: switched.message } };
-  if (switched || displayQueued) wakeWorker();
+  if (switched || displayQueued || historyQueued) wakeWorker();
   return { ok: true, ...(switched ? { switched } : {}) };
 }
 

@@ -1,6 +1,7 @@
 // Which code runs for which queue item: registered once at boot.
 // Every membership action converges the member to its current local state on
 // the platform the item was queued for (see each platform's processors.server.ts).
+import { readCommerce7History } from "../domain/commerce7-history.server";
 import { refreshMembersDisplay, startMemberRefresh } from "../domain/member-display.server";
 import { backfillOrders } from "../domain/backfill.server";
 import { importMembers } from "../domain/member-import.server";
@@ -56,6 +57,8 @@ export function registerPlatformProcessors() {
   // A recalculation's Apply (database only; its upgrades and renewals queue their own syncs).
   registerProcessor("shopify", "recalculate_members", recalculateMembers);
   registerProcessor("commerce7", "recalculate_members", recalculateMembers);
+  // A Commerce7 shop's year of orders into the spend ledger (only Commerce7 has them).
+  registerProcessor("commerce7", "commerce7_history", readCommerce7History);
   // The shop's zone and currency are Shopify's, whichever platform holds the members.
   registerProcessor("shopify", "refresh_shop_context", ({ db, shop, signal }) => refreshShopifyShopContext({ db, shop, signal }));
   registerProcessor("commerce7", "refresh_shop_context", ({ db, shop, signal }) => refreshShopifyShopContext({ db, shop, signal }));

@@ -12,6 +12,7 @@ import { rotateCommerce7WebhookKey, setCommerce7WebhookAuth } from "~/domain/com
 import { authenticate } from "~/shopify.server";
 import { latestBackfill, startBackfill } from "~/domain/backfill.server";
 import { OrderHistoryCard } from "~/components/order-history-card";
+import { Commerce7HistoryCard } from "~/components/commerce7-history-card";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
@@ -225,6 +226,12 @@ export default function Settings() {
         {commerce7 && (
           <Layout.Section>
             <Commerce7Webhook webhook={c7.webhook} result={result?.intent === "c7-webhook" ? result : undefined} />
+          </Layout.Section>
+        )}
+        {/* The history is read with the saved credentials: shown once Commerce7 is the saved platform. */}
+        {settings.crm === "commerce7" && (
+          <Layout.Section>
+            <Commerce7HistoryCard />
           </Layout.Section>
         )}
         {commerce7 && tiers.length > 0 && (

@@ -17,6 +17,15 @@
 //   `GET /web-hook-log` lists it (`{ webHookLogs, total, cursor }`), filtered
 //   by `isSuccess`, `object`, `action` and `updatedAt` (`gte:`/`gt:`/`lte:`/
 //   `lt:` an ISO time, or `btw:a|b`).
+// - Orders (`addOrder`, and every Order that `emit` sends: a sale there is an
+//   order there): `GET /order` lists them `{ orders, total, cursor }`, 50 a
+//   page, oldest submitted first, filtered by `orderSubmittedDate`,
+//   `orderPaidDate` or `updatedAt` (the same operators). Its cursor is opaque
+//   and names the last order returned (a keyset), so orders added while a
+//   list is read never shift its pages. Refunds are orders with a negative
+//   total and `previousOrderId`, as Commerce7's are. `netPaidSpend` is the
+//   fake's own sum of what its customers paid, net of refunds, for tests to
+//   compare with.
 // - Rate limit per tenant (`rateLimit`, or `POST /__fake/rate-limit`
 //   `{"requests":100,"windowMs":60000}`; `{}` turns it off): more than
 //   `requests` API requests of one tenant within any `windowMs` get 429 with
@@ -66,6 +75,21 @@ export type C7WebHookLog = {
   createdAt: string;
   updatedAt: string;
 };
+/** The Order fields the app reads (Commerce7's names; money in cents). */
+export type C7Order = {
+  id: string;
+  orderNumber?: number;
+  orderSubmittedDate: string;
+  orderPaidDate?: string | null;
+  paymentStatus?: string;
+  subTotal: number;
+  total: number;
+  previousOrderId?: string | null;
+  customerId?: string | null;
+  customer?: { id?: string; firstName?: string; lastName?: string; emails?: { email: string }[] } | null;
+  updatedAt?: string;
+  [more: string]: unknown;
+};
 export type C7Webhook = { object: string; action: string; url: string; username?: string; password?: string };
 export type RateLimit = { requests: number; windowMs: number };
 
@@ -80,6 +104,7 @@ type TenantState = {
   clubs: Map<string, C7Club>;
   locations: Map<string, C7Location>;
   memberships: Map<string, C7Membership>;
+  orders: Map<string, C7Order>;
 };
 
 const PAGE = 50;
@@ -101,6 +126,18 @@ function timeFilter(raw: string | null): (t: number) => boolean {
   return { gte: (t: number) => t >= v, gt: (t: number) => t > v, lte: (t: number) => t <= v, lt: (t: number) => t < v }[op] ?? ((t: number) => t === v);
 }
 
+const orderKey = (o: C7Order) => `${new Date(o.orderSubmittedDate).toISOString()}|${o.id}`;
+
+/** Orders oldest submitted first; the cursor is the last returned order's key (opaque to the app). */
+function orderPage(orders: C7Order[], cursor: string | null): Handled {
+  const sorted = [...orders].sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : orderKey(a) > orderKey(b) ? 1 : 0));
+  const after = !cursor || cursor === "start" ? null : Buffer.from(cursor, "base64url").toString("utf8");
+  const rest = after === null ? sorted : sorted.filter((o) => orderKey(o) > after);
+  const slice = rest.slice(0, PAGE);
+  const next = rest.length > PAGE ? Buffer.from(orderKey(slice.at(-1)!), "utf8").toString("base64url") : null;
+  return { status: 200, body: { orders: slice, total: sorted.length, cursor: next } };
+}
+
 function page<T>(items: T[], cursor: string | null, key: string): Handled {
   const start = !cursor || cursor === "start" ? 0 : Number(cursor);
   const slice = items.slice(start, start + PAGE);
@@ -115,6 +152,14 @@ export type FakeCommerce7 = FakeServer & {
   addLocation(tenantId: string, location: { title: string; isPickupLocation?: boolean }): C7Location;
   addCustomer(tenantId: string, c: { email: string; firstName?: string; lastName?: string; withAddress?: boolean }): C7Customer;
   memberships(tenantId: string, customerId?: string): C7Membership[];
+  /** Adds (or replaces, by id) an order, as a sale or a refund in Commerce7 does. */
+  addOrder(tenantId: string, order: C7Order): C7Order;
+  orders(tenantId: string): C7Order[];
+  /**
+   * What each customer paid, net of refunds, in orders submitted at or after
+   * `since`: paid orders' subTotal, less their refunds' (never below zero).
+   */
+  netPaidSpend(tenantId: string, since: Date): Map<string, number>;
   addWebhook(tenantId: string, hook: C7Webhook): void;
   /** Sends the web hooks configured for this object and action; resolves once each delivery is logged. */
   emit(tenantId: string, object: string, action: string, payload: unknown): Promise<C7WebHookLog[]>;
@@ -137,6 +182,7 @@ export async function createFakeCommerce7(opts: { port?: number; tenants?: FakeC
       clubs: new Map(),
       locations: new Map(),
       memberships: new Map(),
+      orders: new Map(),
       webhooks: [],
       webHookLogs: [],
       hits: [],
@@ -186,6 +232,23 @@ export async function createFakeCommerce7(opts: { port?: number; tenants?: FakeC
           since(Date.parse(l.updatedAt)),
       );
       return page(list, q.get("cursor"), "webHookLogs");
+    }
+    if (parts[0] === "order" && parts.length === 1 && method === "GET") {
+      const q = url.searchParams;
+      const submitted = timeFilter(q.get("orderSubmittedDate"));
+      const paid = timeFilter(q.get("orderPaidDate"));
+      const updated = timeFilter(q.get("updatedAt"));
+      const list = [...t.orders.values()].filter(
+        (o) =>
+          submitted(Date.parse(o.orderSubmittedDate)) &&
+          (!q.get("orderPaidDate") || (o.orderPaidDate ? paid(Date.parse(o.orderPaidDate)) : false)) &&
+          updated(Date.parse(o.updatedAt ?? o.orderSubmittedDate)),
+      );
+      return orderPage(list, q.get("cursor"));
+    }
+    if (parts[0] === "order" && parts.length === 2 && method === "GET") {
+      const o = t.orders.get(parts[1]!);
+      return o ? { status: 200, body: o } : err(404, "notFound", "Order not found");
     }
     const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
 
@@ -356,6 +419,7 @@ export async function createFakeCommerce7(opts: { port?: number; tenants?: FakeC
         t.customers.clear();
         t.addresses.clear();
         t.memberships.clear();
+        t.orders.clear();
       }
     },
   });
@@ -393,8 +457,32 @@ export async function createFakeCommerce7(opts: { port?: number; tenants?: FakeC
     addWebhook(tenantId: string, hook: C7Webhook) {
       api.tenant(tenantId).webhooks.push(hook);
     },
+    addOrder(tenantId: string, order: C7Order) {
+      const o = { ...order, updatedAt: order.updatedAt ?? iso() };
+      api.tenant(tenantId).orders.set(o.id, o);
+      return o;
+    },
+    orders(tenantId: string) {
+      return [...api.tenant(tenantId).orders.values()];
+    },
+    netPaidSpend(tenantId: string, since: Date) {
+      const orders = [...api.tenant(tenantId).orders.values()].filter((o) => Date.parse(o.orderSubmittedDate) >= since.getTime());
+      const refunded = new Map<string, number>();
+      for (const o of orders) if (o.total < 0 && o.previousOrderId) refunded.set(o.previousOrderId, (refunded.get(o.previousOrderId) ?? 0) + Math.abs(o.subTotal));
+      const out = new Map<string, number>();
+      for (const o of orders) {
+        const customer = o.customerId ?? o.customer?.id;
+        const paid = Boolean(o.orderPaidDate) || o.paymentStatus?.toLowerCase() === "paid";
+        if (o.total < 0 || !customer || !paid) continue;
+        out.set(customer, (out.get(customer) ?? 0) + Math.max(0, o.subTotal - (refunded.get(o.id) ?? 0)));
+      }
+      return out;
+    },
     async emit(tenantId: string, object: string, action: string, payload: unknown) {
       const t = api.tenant(tenantId);
+      // A sale in Commerce7 is an order there, listed by GET /order.
+      const order = payload as Partial<C7Order> | null;
+      if (object === "Order" && order && typeof order.id === "string" && typeof order.orderSubmittedDate === "string") api.addOrder(tenantId, order as C7Order);
       return Promise.all(t.webhooks.filter((h) => h.object === object && h.action === action).map((h) => deliver(t, h, object, action, payload)));
     },
     webHookLogs(tenantId: string) {
