@@ -5,7 +5,7 @@
 // net paid spend recorded per customer equals the fake's own sum; nobody's
 // tier changes; a second read counts nothing again; a live Order webhook of
 // an order the history read is a duplicate, and the history counts nothing
-// a webhook recorded first.
+// a webhook recorded first. Connecting Commerce7 in Settings queues a read.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFakeCommerce7, type C7Order, type FakeCommerce7 } from "../../sandbox/fakes/commerce7";
 import { importApp, type App } from "../support/app";
@@ -181,6 +181,35 @@ describe("the Commerce7 order history", () => {
     expect(await app.enrollments.recordedSpendCents(app.prisma, SHOP, customerId)).toBe(spend0 + 2_500 + 3_500);
     expect(await app.prisma.purchase.count({ where: { shop: SHOP, orderId: { in: [live.id, late.id].map((id) => `commerce7/Order/${id}`) } } })).toBe(2);
   }, 180_000);
+
+  it("is queued when a shop connects Commerce7 (a switch to it, or its first credentials), once while it runs", async () => {
+    const { saveSettings } = await import("~/domain/settings.server");
+    const reads = (shop: string) => app.prisma.commerce7History.findMany({ where: { shop }, select: { trigger: true, status: true } });
+    const items = (shop: string) => app.prisma.crmSyncQueue.count({ where: { shop, actionType: "commerce7_history" } });
+    const form = { crm: "commerce7", c7Tenant: TENANT.tenantId, c7AppId: TENANT.appId, c7AppSecret: TENANT.appSecret, countOrdersWhen: "paid" };
+    // A Shopify shop switching to Commerce7 (no members, so nothing else moves).
+    const switching = "switch-to-c7.myshopify.com";
+    await app.prisma.shop.create({ data: { domain: switching } });
+    expect(await saveSettings(app.prisma, switching, form)).toMatchObject({ ok: true, switched: { from: "shopify", to: "commerce7" } });
+    expect(await reads(switching)).toEqual([{ trigger: "connect", status: "running" }]);
+    expect(await items(switching)).toBe(1);
+    // Saved again while it runs: the same read, nothing more queued.
+    expect(await saveSettings(app.prisma, switching, form)).toMatchObject({ ok: true });
+    expect(await reads(switching)).toHaveLength(1);
+    expect(await items(switching)).toBe(1);
+    // A shop on Commerce7 already, saving its first credentials.
+    const fresh = "first-c7-credentials.myshopify.com";
+    await app.prisma.shop.create({ data: { domain: fresh, crm: "commerce7" } });
+    expect(await saveSettings(app.prisma, fresh, form)).toMatchObject({ ok: true });
+    expect(await reads(fresh)).toEqual([{ trigger: "connect", status: "running" }]);
+    // Saving other settings later queues nothing (credentials were there already).
+    const other = "c7-no-credentials-change.myshopify.com";
+    await app.prisma.shop.create({ data: { domain: other, crm: "commerce7" } });
+    const { setCommerce7Credentials } = await import("~/domain/shops.server");
+    await setCommerce7Credentials(app.prisma, other, { tenant: TENANT.tenantId, appId: TENANT.appId, appSecret: TENANT.appSecret });
+    expect(await saveSettings(app.prisma, other, { ...form, c7AppSecret: "" })).toMatchObject({ ok: true });
+    expect(await reads(other)).toEqual([]);
+  });
 
   it("is for Commerce7 shops with credentials only", async () => {
     await app.prisma.shop.create({ data: { domain: "not-c7.myshopify.com" } });
