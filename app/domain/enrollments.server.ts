@@ -27,6 +27,7 @@ import { tierChangeEnd } from "./membership-status";
 import { newMemberRefusal, tierChangeRefusal } from "./tiers";
 import { fieldErrors } from "./validation";
 import { MEMBER_LABELS, memberInput, type EnrollFields } from "./member-input";
+import { recordMembershipEvent } from "./membership-events.server";
 
 
 export const enrollInput = memberInput.extend({
@@ -179,6 +180,7 @@ export async function enroll(db: Db, shop: string, raw: Record<string, string | 
           { shop, enrollmentId: enrollment.id, actionType: "add_membership", stageId: tier.id, customerId: customer.id },
           tx,
         );
+        await recordMembershipEvent(tx, shop, { kind: "enrolled", enrollmentId: enrollment.id }, { at: now });
         return { enrollmentId: enrollment.id, customerId: customer.id, queueId: q.id };
       });
     } catch (error) {
@@ -322,6 +324,7 @@ async function cancelActive(tx: Tx, shop: string, rows: { id: string; tierId: st
   });
   if (count !== rows.length) throw new Error(`${rows.length - count} of ${rows.length} enrollments changed under the member lock`);
   await queueCrmSyncMany(rows.map((e) => ({ shop, enrollmentId: e.id, actionType: "cancel_membership", stageId: e.tierId, customerId: e.customerId })), tx);
+  for (const e of rows) await recordMembershipEvent(tx, shop, { kind: "cancelled", enrollmentId: e.id }, { at: opts.now });
 }
 
 /**
@@ -396,6 +399,7 @@ export async function moveMember(
     { shop, enrollmentId: next.id, actionType: "upgrade_membership", stageId: tier.id, oldStageId: current.tierId, customerId: current.customerId },
     tx,
   );
+  await recordMembershipEvent(tx, shop, { kind: "tier_changed", enrollmentId: next.id, fromTierId: current.tierId, direction: endedAs === "upgraded" ? "up" : "down" }, { at: now });
   return next;
 }
 

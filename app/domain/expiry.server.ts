@@ -24,6 +24,7 @@ import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { moveMember, recordedSpendCents } from "./enrollments.server";
 import { lapseOutcome, ruleTier } from "./orders";
 import { shopTimeZone } from "./shops.server";
+import { recordMembershipEvent } from "./membership-events.server";
 
 export const EXPIRY_BATCH = 200;
 
@@ -104,6 +105,8 @@ export async function expireLapsedForShop(db: Db, shop: string, now = new Date()
           // Keyed per expiry, not per enrollment: one an order brought back can expire again.
           const idempotencyKey = `expire:${e.id}:${e.expiresAt.toISOString()}`;
           await queueCrmSync({ shop, enrollmentId: e.id, actionType: "cancel_membership", stageId: e.tierId, customerId: e.customerId, idempotencyKey }, tx);
+          // Once per term, as the cancellation (a step-down's "tier changed: down" comes from moveMember).
+          await recordMembershipEvent(tx, shop, { kind: "expired", enrollmentId: e.id }, { at: now });
         }
         n++;
       }

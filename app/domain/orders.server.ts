@@ -27,6 +27,7 @@ import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import { moveMember, recordedSpendCents } from "./enrollments.server";
 import { queueMemberRefresh } from "./member-display.server";
 import { platformIdField, platformIdOf, refreshContact, searchTextOf, type CustomerRow } from "./customers.server";
+import { recordMembershipEvent } from "./membership-events.server";
 import { cents, decimalToMinor } from "./money";
 import { shopContext, shopTimeZone } from "./shops.server";
 import type { Platform } from "./platforms";
@@ -476,6 +477,7 @@ export async function applyMembershipPlan(tx: Tx, shop: string, crm: string, cus
   const { count } = await tx.enrollment.updateMany({ where: { id: placedUnder.id, shop, status: "active" }, data: { expiresAt: effects.expiresAt!, graceEndsAt: null } });
   if (count !== 1) throw new Error(`Enrollment ${placedUnder.id} changed under the member lock`);
   await tx.renewal.create({ data: { shop, enrollmentId: placedUnder.id, renewedAt: opts.changeAt } });
+  await recordMembershipEvent(tx, shop, { kind: "renewed", enrollmentId: placedUnder.id, orderId: opts.key, previousExpiresAt: placedUnder.expiresAt }, { at: opts.changeAt });
   // Shopify mirrors the expiry (the discount function checks it), so the
   // member's state is converged again. Commerce7 memberships carry no expiry
   // of ours: nothing to send, unless the expiry had already removed it.

@@ -92,6 +92,8 @@ export async function redactCustomer(db: Db, shop: string, raw: unknown): Promis
     // Queue rows key on the customer without a foreign key (they outlive
     // enrollments for ordering); their attempts go with them (cascade).
     await tx.crmSyncQueue.deleteMany({ where: { shop, customerId: customer.id } });
+    // Flow events carry the member's tier, dates and spend (ADR 0028).
+    await tx.membershipEvent.deleteMany({ where: { shop, customerId: customer.id } });
     await tx.enrollment.deleteMany({ where: { shop, customerId: customer.id } });
     const orders = await tx.purchase.findMany({ where: { shop, customerId: customer.id }, select: { orderId: true } });
     for (const part of chunks(orders.map((o) => o.orderId))) await tx.refund.deleteMany({ where: { shop, orderId: { in: part } } });
@@ -106,6 +108,7 @@ export async function redactCustomer(db: Db, shop: string, raw: unknown): Promis
 export async function redactShop(db: Db, shop: string): Promise<void> {
   await db.$transaction(async (tx) => {
     await tx.crmSyncQueue.deleteMany({ where: { shop } });
+    await tx.membershipEvent.deleteMany({ where: { shop } });
     // Staged import rows go with their import (cascade).
     await tx.memberImport.deleteMany({ where: { shop } });
     await tx.commerce7History.deleteMany({ where: { shop } });

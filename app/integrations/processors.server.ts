@@ -11,6 +11,7 @@ import { registerProcessor } from "../queue/registry";
 import type { QueueAction } from "../queue/types";
 import { convergeCommerce7Member } from "./commerce7/processors.server";
 import { sendDataExport, sendFailureAlert } from "./email/processors.server";
+import { flowTriggerProcessor } from "./shopify/flow.server";
 import { convergeShopifyMember, ensureShopifyDiscount, refreshShopifyShopContext } from "./shopify/processors.server";
 
 // leave_platform is a platform switch's removal from the old platform: the
@@ -62,4 +63,6 @@ export function registerPlatformProcessors() {
   // The shop's zone and currency are Shopify's, whichever platform holds the members.
   registerProcessor("shopify", "refresh_shop_context", ({ db, shop, signal }) => refreshShopifyShopContext({ db, shop, signal }));
   registerProcessor("commerce7", "refresh_shop_context", ({ db, shop, signal }) => refreshShopifyShopContext({ db, shop, signal }));
+  // Shopify Flow triggers are queued for Shopify-platform shops only, and always run on Shopify (ADR 0028).
+  registerProcessor("shopify", "flow_trigger", flowTriggerProcessor);
 }

@@ -1,5 +1,5 @@
 // The queue's vocabulary, shared by the queue, the processors and the UI.
-export const ACTIONS = ["add_membership", "cancel_membership", "upgrade_membership", "leave_platform", "ensure_discount", "send_alert", "send_data_export", "resync_members", "refresh_shop_context", "import_members", "refresh_member", "refresh_members_display", "backfill_orders", "recalculate_members", "commerce7_history"] as const;
+export const ACTIONS = ["add_membership", "cancel_membership", "upgrade_membership", "leave_platform", "ensure_discount", "send_alert", "send_data_export", "resync_members", "refresh_shop_context", "import_members", "refresh_member", "refresh_members_display", "backfill_orders", "recalculate_members", "commerce7_history", "flow_trigger"] as const;
 export type QueueAction = (typeof ACTIONS)[number];
 
 /** What merchants read for each action (queue screen, alert emails). */
@@ -19,6 +19,7 @@ export const ACTION_LABELS: Record<QueueAction, string> = {
   backfill_orders: "Read a year of orders from Shopify",
   recalculate_members: "Apply the tier rules to every member",
   commerce7_history: "Read a year of orders from Commerce7",
+  flow_trigger: "Shopify Flow trigger",
 };
 
 /**

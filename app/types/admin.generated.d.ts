@@ -122,6 +122,14 @@ export type ClubCurrentBulkOperationQueryVariables = AdminTypes.Exact<{ [key: st
 
 export type ClubCurrentBulkOperationQuery = { bulkOperations: { nodes: Array<Pick<AdminTypes.BulkOperation, 'id' | 'status' | 'query'>> } };
 
+export type ClubFlowTriggerReceiveMutationVariables = AdminTypes.Exact<{
+  handle: AdminTypes.Scalars['String']['input'];
+  payload: AdminTypes.Scalars['JSON']['input'];
+}>;
+
+
+export type ClubFlowTriggerReceiveMutation = { flowTriggerReceive?: AdminTypes.Maybe<{ userErrors: Array<Pick<AdminTypes.UserError, 'field' | 'message'>> }> };
+
 interface GeneratedQueryTypes {
   "#graphql\n  query ClubShop {\n    shop { id name myshopifyDomain currencyCode ianaTimezone }\n  }\n": {return: ClubShopQuery, variables: ClubShopQueryVariables},
   "#graphql\n  query ClubCustomerSearch($query: String!, $first: Int!) {\n    customers(first: $first, query: $query) {\n      nodes { id firstName lastName defaultEmailAddress { emailAddress } tags }\n    }\n  }\n": {return: ClubCustomerSearchQuery, variables: ClubCustomerSearchQueryVariables},
@@ -140,6 +148,7 @@ interface GeneratedMutationTypes {
   "#graphql\n  mutation ClubTagsRemove($id: ID!, $tags: [String!]!) {\n    tagsRemove(id: $id, tags: $tags) {\n      node { id }\n      userErrors { field message }\n    }\n  }\n": {return: ClubTagsRemoveMutation, variables: ClubTagsRemoveMutationVariables},
   "#graphql\n  mutation ClubDiscountCreate($discount: DiscountAutomaticAppInput!) {\n    discountAutomaticAppCreate(automaticAppDiscount: $discount) {\n      automaticAppDiscount { discountId title status }\n      userErrors { field message code }\n    }\n  }\n": {return: ClubDiscountCreateMutation, variables: ClubDiscountCreateMutationVariables},
   "#graphql\n  mutation ClubBulkRunQuery($query: String!) {\n    bulkOperationRunQuery(query: $query, groupObjects: false) {\n      bulkOperation { id status }\n      userErrors { field message code }\n    }\n  }\n": {return: ClubBulkRunQueryMutation, variables: ClubBulkRunQueryMutationVariables},
+  "#graphql\n  mutation ClubFlowTriggerReceive($handle: String!, $payload: JSON!) {\n    flowTriggerReceive(handle: $handle, payload: $payload) {\n      userErrors { field message }\n    }\n  }\n": {return: ClubFlowTriggerReceiveMutation, variables: ClubFlowTriggerReceiveMutationVariables},
 }
 declare module '~/integrations/shopify/admin-operations' {
   type InputMaybe<T> = AdminTypes.InputMaybe<T>;

@@ -21,6 +21,9 @@
 //   then. Reads by id and `customerSet`'s identifier lookup are consistent.
 //   Records added directly by a test or the seed (`addCustomer`) are indexed
 //   at once: they stand for data that existed before.
+// - flowTriggerReceive checks the payload against the app's flow_trigger
+//   extensions (shopify-flow.ts) and records what it accepts:
+//   `flowTriggers(shop)`, `GET /__fake/flow-triggers`.
 // Query cost is approximated (documented in sandbox/fakes/README.md): a mutation
 // costs 10; a query costs 1 per object field, multiplied by `first` under connections.
 import { createHash } from "node:crypto";
@@ -45,6 +48,7 @@ import { startFakeServer, type FakeServer, type Handled } from "./http";
 import { ADMIN_API_VERSION } from "../../app/integrations/shopify/api-version";
 import { ADMIN_SCHEMA, loadShopifySchema } from "./shopify-schema";
 import { createFakeOAuth, type FakeOAuth, type OAuthOptions } from "./shopify-oauth";
+import { checkFlowPayload, loadFlowTriggers, type FlowTriggerDefinition, type ReceivedFlowTrigger } from "./shopify-flow";
 import { bulkLines, bulkQueryProblem, generateOrders, netPaidCents, orderFilter, orderView, type FakeOrder, type SeedOptions } from "./shopify-bulk";
 
 export type FakeShopifyOptions = {
@@ -55,6 +59,8 @@ export type FakeShopifyOptions = {
   functionHandles?: string[];
   /** How long a write takes to reach search (default 0: at once). */
   searchLagMs?: number;
+  /** The app's Flow triggers (default: the repository's extensions/flow-* files). */
+  flowTriggers?: Map<string, FlowTriggerDefinition>;
   /** Token endpoint settings (client credentials, token lifetimes). */
   oauth?: OAuthOptions;
   /** How long a bulk query runs before it completes (default 200 ms). */
@@ -104,6 +110,8 @@ type ShopState = {
   customers: Map<string, FakeCustomer>;
   discounts: Map<string, FakeDiscount>;
   bucket: { available: number; at: number };
+  /** The Flow triggers flowTriggerReceive accepted, in order. */
+  flowTriggers: ReceivedFlowTrigger[];
 };
 
 const PATH = new RegExp(`^/shops/([^/]+)/admin/api/${ADMIN_API_VERSION}/graphql\\.json$`);
@@ -139,6 +147,8 @@ export type FakeShopify = FakeServer & {
   /** The `$app` metafield value of a customer, parsed, or null. */
   appMetafield(domain: string, ownerId: string, key: string): unknown;
   setBucket(opts: { bucketSize?: number; restoreRate?: number; available?: number }): void;
+  /** The Flow triggers the shop accepted, in order (`GET /__fake/flow-triggers` lists every shop's). */
+  flowTriggers(domain: string): ReceivedFlowTrigger[];
   /** Adds orders (and their customers) to a shop; answers the orders added. */
   seedOrders(domain: string, opts: SeedOptions): FakeOrder[];
   /** The fake's own sum of net paid spend of the orders placed at or after `since` (ADR 0019's rule). */
@@ -156,6 +166,7 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
   let bucketSize = opts.bucketSize ?? 2000;
   let restoreRate = opts.restoreRate ?? 100;
   const functionHandles = new Set(opts.functionHandles ?? ["club-tiers-discount"]);
+  const flowTriggers = opts.flowTriggers ?? loadFlowTriggers();
   const shops = new Map<string, ShopState>();
   const oauth = createFakeOAuth({ now, ...opts.oauth });
   let nextId = 1000;
@@ -187,6 +198,7 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
       orders: [],
       bulkOperations: [],
       bucket: { available: bucketSize, at: now() },
+      flowTriggers: [],
     });
   };
   for (const s of opts.shops ?? []) addShop(s);
@@ -529,6 +541,13 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
       });
       return { deletedMetafields: deleted, userErrors: [] };
     },
+    flowTriggerReceive: ({ handle, payload, body }: { handle?: string | null; payload?: unknown; body?: string | null }) => {
+      if (body != null) return { userErrors: [{ field: ["body"], message: "body is deprecated: send handle and payload" }] };
+      const userErrors = checkFlowPayload(flowTriggers, handle, payload, (id) => shop.customers.has(`gid://shopify/Customer/${id}`));
+      if (userErrors.length) return { userErrors };
+      shop.flowTriggers.push({ shop: shop.domain, handle: handle!, payload: payload as Record<string, unknown>, at: now() });
+      return { userErrors: [] };
+    },
     discountAutomaticAppCreate: ({ automaticAppDiscount: input }: { automaticAppDiscount: Record<string, unknown> }) => {
       const handle = String(input.functionHandle ?? "");
       if (!functionHandles.has(handle)) {
@@ -695,6 +714,7 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
     authErrorBody: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" },
     serverErrorBody: { errors: "Internal error. Looks like something went wrong on our end." },
     control: ({ method, what, raw }) => {
+      if (what === "flow-triggers" && method === "GET") return { status: 200, body: { triggers: [...shops.values()].flatMap((s) => s.flowTriggers) } };
       if (what === "orders" && method === "POST") return addOrdersControl(raw);
       if (what !== "search-lag") return undefined;
       if (method === "POST") {
@@ -714,6 +734,7 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
       for (const s of shops.values()) {
         s.customers.clear();
         s.discounts.clear();
+        s.flowTriggers = [];
         s.orders = [];
         s.bulkOperations = [];
         s.bucket = { available: bucketSize, at: now() };
@@ -790,6 +811,9 @@ export async function createFakeShopifyAdmin(opts: FakeShopifyOptions = {}): Pro
     },
     setBulkDuration(ms: number) {
       bulkDurationMs = ms;
+    },
+    flowTriggers(domain: string) {
+      return api.shop(domain).flowTriggers;
     },
     setSearchLag(ms: number) {
       searchLagMs = ms;

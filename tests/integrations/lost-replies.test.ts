@@ -66,7 +66,7 @@ async function enroll(shop: string, tierId: string, email: string, platformId = 
 const drain = () => drainQueue(app.prisma, app.Worker, { backoff: { baseMs: 20, capMs: 50 } });
 
 async function items(shop: string) {
-  return (await app.prisma.crmSyncQueue.findMany({ where: { shop }, include: { attemptsLog: { orderBy: { startedAt: "asc" } } } })).map((i) => ({
+  return (await app.prisma.crmSyncQueue.findMany({ where: { shop, actionType: { not: "flow_trigger" } }, include: { attemptsLog: { orderBy: { startedAt: "asc" } } } })).map((i) => ({
     action: i.actionType,
     status: i.status,
     outcomes: i.attemptsLog.map((a) => a.outcome),

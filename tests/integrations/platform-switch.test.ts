@@ -82,7 +82,7 @@ describe("switching platforms", () => {
       const moved = await app.enrollments.changeTier(app.prisma, SHOP, m.enrollmentId, tiers[`${SHOP}:gold`]!);
       expect(moved.ok).toBe(true);
     }
-    const before = await app.prisma.crmSyncQueue.findMany({ where: { shop: SHOP }, select: { id: true, status: true, platform: true } });
+    const before = await app.prisma.crmSyncQueue.findMany({ where: { shop: SHOP, actionType: { not: "flow_trigger" } }, select: { id: true, status: true, platform: true } });
     expect(before.filter((q) => q.status === "pending")).toHaveLength(10);
     expect(new Set(before.map((q) => q.platform))).toEqual(new Set(["shopify"]));
 
@@ -113,7 +113,7 @@ describe("switching platforms", () => {
       expect(clubTags(m.gid)).toEqual([]);
       expect(shopify.appMetafield(SHOP, m.gid, "membership")).toBeNull();
       // The switch's two items for the member: the removal on Shopify, then the add on Commerce7.
-      const moved = await app.prisma.crmSyncQueue.findMany({ where: { customerId: m.customerId, id: { notIn: before.map((q) => q.id) } }, orderBy: { createdAt: "asc" } });
+      const moved = await app.prisma.crmSyncQueue.findMany({ where: { customerId: m.customerId, actionType: { not: "flow_trigger" }, id: { notIn: before.map((q) => q.id) } }, orderBy: { createdAt: "asc" } });
       expect(moved.map((q) => [q.actionType, q.platform, q.status])).toEqual([
         ["leave_platform", "shopify", "completed"],
         ["add_membership", "commerce7", "completed"],

@@ -65,7 +65,8 @@ describe("expiring offline tokens", () => {
       await worker.stop();
     }
     const items = await app.prisma.crmSyncQueue.findMany({ where: { shop: SHOP }, include: { attemptsLog: true } });
-    expect(items.length).toBe(ids.length);
+    // Each enrollment queues its membership sync and its Flow trigger (ADR 0028).
+    expect(items.length).toBe(ids.length * 2);
     expect(items.every((i) => i.status === "completed")).toBe(true);
     expect(items.flatMap((i) => i.attemptsLog).filter((a) => a.outcome !== "success")).toEqual([]);
     expect(graphqlStatuses().filter((s) => s === 401)).toEqual([]);

@@ -58,6 +58,10 @@ beforeEach(async () => {
   smtp.messages.length = 0;
 });
 
+// The member sync's first call: faults hit it, not the Flow trigger each
+// enrollment also queues (ADR 0028), so each test has one failure to report.
+const MEMBER_SYNC = "ClubMemberState";
+
 let n = 0;
 /** Enrolls a new member of `shop` whose sync will meet whatever faults are set. */
 async function enrollMember(shop: string) {
@@ -74,7 +78,7 @@ const alertItems = (shop: string) => app.prisma.crmSyncQueue.findMany({ where: {
 
 describe("failure alerts", () => {
   it("a permanent failure emails the shop's alert address once, naming the member, the error and the way to retry", async () => {
-    shopify.faults.add({ mode: "401" });
+    shopify.faults.add({ mode: "401", match: MEMBER_SYNC });
     const { email, enrollmentId } = await enrollMember(ALERTING);
     await drainQueue(app.prisma, app.Worker);
 
@@ -101,7 +105,7 @@ describe("failure alerts", () => {
   });
 
   it("a retryable error that uses up its attempts raises the alert too", async () => {
-    shopify.faults.add({ mode: "500" });
+    shopify.faults.add({ mode: "500", match: MEMBER_SYNC });
     const { enrollmentId } = await enrollMember(ALERTING);
     await drainQueue(app.prisma, app.Worker);
     const failed = await app.prisma.crmSyncQueue.findFirstOrThrow({ where: { enrollmentId } });
@@ -110,7 +114,7 @@ describe("failure alerts", () => {
   });
 
   it("a shop without an alert email gets no alert item (the queue screen shows the failure)", async () => {
-    shopify.faults.add({ mode: "401" });
+    shopify.faults.add({ mode: "401", match: MEMBER_SYNC });
     await enrollMember(QUIET);
     await drainQueue(app.prisma, app.Worker);
     expect(await app.prisma.crmSyncQueue.count({ where: { shop: QUIET, status: "failed" } })).toBe(1);
@@ -119,7 +123,7 @@ describe("failure alerts", () => {
   });
 
   it("several failures: each is reported exactly once, and never to another shop", async () => {
-    shopify.faults.add({ mode: "401" });
+    shopify.faults.add({ mode: "401", match: MEMBER_SYNC });
     const mine = [await enrollMember(ALERTING), await enrollMember(ALERTING), await enrollMember(ALERTING)];
     const theirs = await enrollMember(NEIGHBOUR);
     await drainQueue(app.prisma, app.Worker);
@@ -137,7 +141,7 @@ describe("failure alerts", () => {
   it("while the mail server is down the alert waits with backoff, and goes out once it is back", async () => {
     await smtp.stop();
     try {
-      shopify.faults.add({ mode: "401" });
+      shopify.faults.add({ mode: "401", match: MEMBER_SYNC });
       await enrollMember(ALERTING);
       // A long backoff: after its first attempt the alert waits (pending), as it would for real.
       await drainQueue(app.prisma, app.Worker, { backoff: { baseMs: 60_000, capMs: 60_000 } });
@@ -157,7 +161,7 @@ describe("failure alerts", () => {
 
   it("an address the mail server rejects fails the alert at once, and raises no alert about the alert", async () => {
     smtp.faults.add({ mode: "reject" });
-    shopify.faults.add({ mode: "401" });
+    shopify.faults.add({ mode: "401", match: MEMBER_SYNC });
     const before = (await alertItems(ALERTING)).length;
     await enrollMember(ALERTING);
     await drainQueue(app.prisma, app.Worker);

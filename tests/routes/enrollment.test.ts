@@ -163,7 +163,7 @@ describe("rules", () => {
     ]);
     expect(redirectTarget(a.response).pathname).toBe(redirectTarget(b.response).pathname);
     expect(await app.prisma.enrollment.count({ where: { customer: { email: { in: ["twice@example.com", "race@example.com"] } } } })).toBe(2);
-    expect(await app.prisma.crmSyncQueue.count({ where: { shop: SHOPIFY_SHOP, customerId: { in: (await app.prisma.customer.findMany({ where: { email: { in: ["twice@example.com", "race@example.com"] } } })).map((c) => c.id) } } })).toBe(2);
+    expect(await app.prisma.crmSyncQueue.count({ where: { shop: SHOPIFY_SHOP, actionType: "add_membership", customerId: { in: (await app.prisma.customer.findMany({ where: { email: { in: ["twice@example.com", "race@example.com"] } } })).map((c) => c.id) } } })).toBe(2);
   });
 
   it("a second active enrollment is refused with a link to the member", async () => {

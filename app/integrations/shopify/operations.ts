@@ -193,6 +193,20 @@ export const CURRENT_BULK_OPERATION_QUERY = `#graphql
   }
 `;
 
+/**
+ * Starts the merchant's workflows that begin with one of our Flow triggers
+ * (extensions/flow-*). Shopify takes no idempotency key for it: a retry after
+ * a lost answer could run a workflow twice, so flow.server.ts never sends one
+ * twice unless Shopify surely did not get the first.
+ */
+export const FLOW_TRIGGER_RECEIVE_MUTATION = `#graphql
+  mutation ClubFlowTriggerReceive($handle: String!, $payload: JSON!) {
+    flowTriggerReceive(handle: $handle, payload: $payload) {
+      userErrors { field message }
+    }
+  }
+`;
+
 /** Every operation, for the schema-validation test. */
 export const ALL_OPERATIONS = {
   SHOP_QUERY,
@@ -210,4 +224,5 @@ export const ALL_OPERATIONS = {
   BULK_OPERATION_QUERY,
   CURRENT_BULK_OPERATION_QUERY,
   ORDERS_BULK_QUERY: ordersBulkQuery(new Date("2025-12-01T08:00:00Z")),
+  FLOW_TRIGGER_RECEIVE_MUTATION,
 } as const;
