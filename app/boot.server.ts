@@ -8,6 +8,7 @@ import prisma from "./db.server";
 import { env } from "./env.server";
 import { catchUpCommerce7Orders } from "./domain/commerce7-catch-up.server";
 import { expireLapsedMemberships } from "./domain/expiry.server";
+import { notifyExpiringSoon } from "./domain/expiring-soon.server";
 import { queueDisplayUpgrade } from "./domain/member-display.server";
 import { log } from "./log.server";
 import { registerPlatformProcessors } from "./integrations/processors.server";
@@ -42,7 +43,8 @@ export function startBackgroundWork() {
   // (see expiry.server.ts), so no leader election is needed.
   const expiry =
     env.MEMBERSHIP_EXPIRY_INTERVAL_MS > 0
-      ? new PeriodicJob("membership_expiry", env.MEMBERSHIP_EXPIRY_INTERVAL_MS, () => expireLapsedMemberships(prisma))
+      ? // The same run then records "Membership expiring soon" Flow events (ADR 0028), as safe to overlap.
+        new PeriodicJob("membership_expiry", env.MEMBERSHIP_EXPIRY_INTERVAL_MS, async () => ({ ...(await expireLapsedMemberships(prisma)), expiringSoon: await notifyExpiringSoon(prisma) }))
       : undefined;
   globalThis.__clubTiersExpiry = expiry;
   expiry?.start();
