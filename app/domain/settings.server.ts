@@ -34,10 +34,12 @@ export const settingsInput = z.object({
   c7RequestsPerMinute: z.coerce.number().int().min(10).max(6000).optional(),
   // The line members whose membership ended read in their customer account (ADR 0027); absent: unchanged.
   memberEndedMessage: z.string().trim().max(MAX_ENDED_MESSAGE, `Keep it under ${MAX_ENDED_MESSAGE} characters`).optional(),
+  // Days before expiry of the "Membership expiring soon" Flow trigger (ADR 0028); absent: unchanged.
+  flowExpiringSoonDays: z.coerce.number().int().min(1).max(90).optional(),
 });
 
 export type SettingsInput = z.infer<typeof settingsInput>;
-const SETTINGS_LABELS = { crm: "Platform", c7Tenant: "Tenant", c7AppId: "App id", c7AppSecret: "App secret", alertEmail: "Alert email", countOrdersWhen: "Count orders toward tiers", c7RequestsPerMinute: "Commerce7 requests per minute", memberEndedMessage: "Message to members whose membership ended" };
+const SETTINGS_LABELS = { crm: "Platform", c7Tenant: "Tenant", c7AppId: "App id", c7AppSecret: "App secret", alertEmail: "Alert email", countOrdersWhen: "Count orders toward tiers", c7RequestsPerMinute: "Commerce7 requests per minute", memberEndedMessage: "Message to members whose membership ended", flowExpiringSoonDays: "Expiring soon, days before expiry" };
 export type FieldErrors = Partial<Record<keyof SettingsInput, string>>;
 
 export async function loadSettings(db: Db, shop: string) {
@@ -96,6 +98,7 @@ export async function saveSettings(db: Db, shop: string, raw: unknown): Promise<
         countOrdersWhen: input.countOrdersWhen,
         c7RequestsPerMinute: input.c7RequestsPerMinute,
         memberEndedMessage: input.memberEndedMessage === undefined ? undefined : input.memberEndedMessage || null,
+        flowExpiringSoonDays: input.flowExpiringSoonDays,
       },
     });
     // A new line for ended members reaches the accounts of those already ended (ADR 0027).

@@ -172,6 +172,7 @@ export function publicShopSettings(shop: {
   alertEmail: string | null;
   countOrdersWhen: string;
   memberEndedMessage?: string | null;
+  flowExpiringSoonDays?: number;
 }) {
   return {
     domain: shop.domain,
@@ -183,5 +184,6 @@ export function publicShopSettings(shop: {
     alertEmail: shop.alertEmail,
     countOrdersWhen: countOrdersWhen(shop.countOrdersWhen),
     memberEndedMessage: shop.memberEndedMessage ?? "",
+    flowExpiringSoonDays: shop.flowExpiringSoonDays ?? 14,
   };
 }

@@ -64,6 +64,7 @@ export default function Settings() {
   const [secret, setSecret] = useState("");
   const [alertEmail, setAlertEmail] = useState(settings.alertEmail ?? "");
   const [endedMessage, setEndedMessage] = useState(settings.memberEndedMessage);
+  const [soonDays, setSoonDays] = useState(String(settings.flowExpiringSoonDays));
   const [countWhen, setCountWhen] = useState<string>(settings.countOrdersWhen);
   const [pace, setPace] = useState(String(c7.requestsPerMinute));
   // Commerce7's fields, test, club mapping and order webhook are shown only
@@ -187,6 +188,20 @@ export default function Settings() {
                     helpText="Shown in their customer account under “Your membership expired” or “was cancelled”, e.g. how to rejoin. Leave it empty for none."
                     error={errors.memberEndedMessage}
                   />
+                  {settings.crm === "shopify" && (
+                    <TextField
+                      label="Expiring soon, days before expiry"
+                      name="flowExpiringSoonDays"
+                      type="number"
+                      min={1}
+                      max={90}
+                      value={soonDays}
+                      onChange={setSoonDays}
+                      autoComplete="off"
+                      helpText="When the Shopify Flow trigger “Membership expiring soon” fires for a member, once per membership term (1 to 90 days)."
+                      error={errors.flowExpiringSoonDays}
+                    />
+                  )}
                 </FormLayout>
                 <InlineStack gap="200">
                   <Button submit variant="primary" loading={busy} onClick={setIntent("save")}>

@@ -78,7 +78,10 @@ describe("Membership expiring soon", () => {
 
   it("uses the shop's days from Settings, and skips ended memberships and Commerce7 shops", async () => {
     const now = new Date("2027-06-01T20:00:00Z");
-    await app.prisma.shop.update({ where: { domain: SHOP }, data: { flowExpiringSoonDays: 30 } });
+    const { saveSettings } = await import("~/domain/settings.server");
+    expect(await saveSettings(app.prisma, SHOP, { crm: "shopify", flowExpiringSoonDays: "0" })).toMatchObject({ ok: false, errors: { flowExpiringSoonDays: expect.any(String) } });
+    expect(await saveSettings(app.prisma, SHOP, { crm: "shopify", flowExpiringSoonDays: "30" })).toMatchObject({ ok: true });
+    expect((await app.prisma.shop.findUniqueOrThrow({ where: { domain: SHOP } })).flowExpiringSoonDays).toBe(30);
     const in25 = await member(25, now);
     const cancelled = await member(5, now);
     await app.prisma.enrollment.update({ where: { id: cancelled.id }, data: { status: "cancelled", endedAt: now } });
