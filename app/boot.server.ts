@@ -9,6 +9,7 @@ import { env } from "./env.server";
 import { catchUpCommerce7Orders } from "./domain/commerce7-catch-up.server";
 import { expireLapsedMemberships } from "./domain/expiry.server";
 import { notifyExpiringSoon } from "./domain/expiring-soon.server";
+import { foldMembershipCounts } from "./domain/membership-counts.server";
 import { queueDisplayUpgrade } from "./domain/member-display.server";
 import { log } from "./log.server";
 import { registerPlatformProcessors } from "./integrations/processors.server";
@@ -17,11 +18,15 @@ import { PeriodicJob } from "./jobs.server";
 import { queueLog } from "./queue/log.server";
 import { Worker } from "./queue/worker.server";
 
+// Deltas wait at most this long to be folded; unfolded ones are counted all the same.
+const MEMBERSHIP_COUNTS_FOLD_MS = 60_000;
+
 declare global {
   var __clubTiersWorker: Worker | undefined;
   var __clubTiersExpiry: PeriodicJob | undefined;
   var __clubTiersTokenMigration: PeriodicJob | undefined;
   var __clubTiersC7CatchUp: PeriodicJob | undefined;
+  var __clubTiersCountsFold: PeriodicJob | undefined;
 }
 
 export function startBackgroundWork() {
@@ -67,12 +72,18 @@ export function startBackgroundWork() {
   globalThis.__clubTiersC7CatchUp = c7CatchUp;
   c7CatchUp?.start();
 
+  // The home page's per-day membership counts: the database appends deltas as
+  // memberships change, this folds them (ADR 0029). Safe in every instance at once.
+  const countsFold = new PeriodicJob("membership_counts_fold", MEMBERSHIP_COUNTS_FOLD_MS, () => foldMembershipCounts(prisma));
+  globalThis.__clubTiersCountsFold = countsFold;
+  countsFold.start();
+
   // Members whose metafield predates what the customer-account extension shows get it once (ADR 0027).
   void queueDisplayUpgrade(prisma).catch((error: unknown) => log("jobs", "error", "member_display_upgrade_failed", { error: error instanceof Error ? error.message : String(error) }));
 
   const shutdown = (signal: NodeJS.Signals) => {
     queueLog("info", "worker_stopping", { worker: worker.id, signal });
-    const stopped = Promise.all([worker.stop({ deadlineMs: 10_000 }), expiry?.stop(), tokenMigration?.stop(), c7CatchUp?.stop()]);
+    const stopped = Promise.all([worker.stop({ deadlineMs: 10_000 }), expiry?.stop(), tokenMigration?.stop(), c7CatchUp?.stop(), countsFold.stop()]);
     void stopped.finally(() => process.exit(0));
   };
   process.once("SIGTERM", shutdown);

@@ -10,6 +10,7 @@ import type { Db } from "../db.server";
 import { queryRows } from "../queue/sql.server";
 import { queueStats } from "../queue/stats.server";
 import { hourLabel, monthLabel, monthStarts } from "./dates";
+import { ENDED_AS } from "./membership-status";
 import { shopTimeZone } from "./shops.server";
 
 export const CHART_MONTHS = 12;
@@ -35,57 +36,80 @@ export const MOVEMENTS = ["joined", "upgraded", "renewed", "expired", "cancelled
 export type Movement = (typeof MOVEMENTS)[number];
 
 /**
- * Both membership charts from one statement over what started or ended within
- * the year, by the month it fell in.
+ * Both membership charts from one statement, by the month things fell in.
  *
  * Active members per tier at each month's end (the current month: now): a
- * membership is active at T if it started by T and its end (when it ended,
- * or its expiry if sooner) is after T. With S(T) the memberships started by T
- * and E(T) those ended by T, active(T) = S(T) − E(T), so counting back from
- * today needs only the year's starts and ends, never every membership the
- * shop ever had: active(T) = active(now) − started in (T, now] + ended in (T, now].
+ * membership is active at T if it started by T and its end (the earlier of
+ * when it ended and its expiry) is after T. Counting back from today:
+ * active(T) = active(now) − started in (T, now] + ended in (T, now].
  *
  * Changes per month: upgrades, expiries and cancellations are ends by how they
  * ended; a tier change ends one membership and starts the next at the same
  * instant, so joins are the starts less the tier changes; renewals are
  * Renewal rows.
+ *
+ * Starts and ends come from the per-day counts the database keeps
+ * (MembershipDayCount and its unfolded deltas, ADR 0029), a few rows per day
+ * whatever the club's size. Those days are UTC days and the months are the
+ * shop's, so a UTC day that holds a month boundary (or the window's start or
+ * now) is counted from Enrollment itself, each row by its instant: at most 13
+ * days of rows. Memberships still active past their expiry (the expiry job has
+ * not run yet, or in grace) are read live too: they have not ended, but the
+ * charts count them as ended at their expiry. Active now = active rows (all
+ * starts less all ends) less those.
  */
 export async function membershipMonths(db: Db, shop: string, from: Date, ends: Date[]) {
   const now = ends.at(-1)!;
-  // Rows from `from` (the first month's start) on; bucket i holds month i, (ends[i-1], ends[i]].
-  const inner = ends.slice(0, -1);
-  const b = (col: string) => bucket(col, 4, inner.length, "<=");
-  const end = `CASE WHEN "endedAt" IS NOT NULL AND "endedAt" < "expiresAt" THEN "endedAt" ELSE "expiresAt" END`;
-  // Each part reads one covering index (no table row per membership). The ends
-  // are grouped month first: grouped by status and tier first, SQLite would walk
-  // the (shop, tierId, status) index for its order and read every row.
+  const params: unknown[] = [shop];
+  const p = (value: unknown) => `$${params.push(value)}`;
+  // The window's instants: bucket −1 is at or before `from`, month i is
+  // (edges[i], edges[i+1]], and 12 after now.
+  const edges = [from, ...ends];
+  const edgeParams = edges.map(p);
+  const byInstant = (col: string) => `${caseBucket(col, edgeParams, "<=")} - 1`;
+  const utcDay = (d: Date) => d.toISOString().slice(0, 10);
+  const days = [...new Set(edges.map(utcDay))];
+  const dayParams = edges.map((e) => p(utcDay(e)));
+  // A day that holds no edge falls wholly in one bucket: the number of edges on earlier days, less one.
+  const byDay = `${caseBucket("day", dayParams, "<")} - 1`;
+  const exactDays = days.map((d) => ({ from: p(new Date(`${d}T00:00:00.000Z`)), to: p(new Date(new Date(`${d}T00:00:00.000Z`).getTime() + 86_400_000)) }));
+  const inExactDays = (col: string) => `(${exactDays.map((d) => `(${col} >= ${d.from} AND ${col} < ${d.to})`).join(" OR ")})`;
+  const notExactDay = `day NOT IN (${days.map((d) => p(d)).join(", ")})`;
+  const nowParam = p(now);
+  const fromParam = p(from);
+  const ended = ENDED_AS.map((s) => `'${s}'`).join(", ");
   const rows = await queryRows<{ kind: string; tierId: string | null; m: unknown; n: unknown }>(
     db,
-    `SELECT 'now' AS kind, "tierId", 0 AS m, COUNT(*) AS n FROM "Enrollment"
-       WHERE shop = $1 AND status = 'active' AND "expiresAt" > $3 GROUP BY 2
+    `SELECT kind, "tierId", ${byDay} AS m, SUM(n) AS n FROM (
+       SELECT "tierId", kind, day, n FROM "MembershipDayCount" WHERE shop = $1 AND ${notExactDay}
+       UNION ALL
+       SELECT "tierId", kind, day, n FROM "MembershipDayDelta" WHERE shop = $1 AND ${notExactDay}
+     ) counted GROUP BY 1, 2, 3
      UNION ALL
-     SELECT 'start' AS kind, "tierId", ${b(`"startedAt"`)} AS m, COUNT(*) AS n FROM "Enrollment"
-       WHERE shop = $1 AND "startedAt" > $2 AND "startedAt" <= $3 GROUP BY 2, 3
+     SELECT 'start' AS kind, "tierId", ${byInstant(`"startedAt"`)} AS m, COUNT(*) AS n FROM "Enrollment"
+       WHERE shop = $1 AND ${inExactDays(`"startedAt"`)} GROUP BY 2, 3
      UNION ALL
-     SELECT status AS kind, "tierId", ${b(end)} AS m, COUNT(*) AS n FROM "Enrollment"
-       WHERE shop = $1 AND "endedAt" IS NOT NULL AND "endedAt" > $2 AND ${end} > $2 AND ${end} <= $3 GROUP BY 3, 1, 2
+     SELECT status AS kind, "tierId", ${byInstant(`"endedAt"`)} AS m, COUNT(*) AS n FROM "Enrollment"
+       WHERE shop = $1 AND ${inExactDays(`"endedAt"`)} AND "endedAt" < "expiresAt" AND status IN (${ended}) GROUP BY 3, 1, 2
      UNION ALL
-     SELECT 'lapsed' AS kind, "tierId", ${b(`"expiresAt"`)} AS m, COUNT(*) AS n FROM "Enrollment"
-       WHERE shop = $1 AND status = 'active' AND "expiresAt" > $2 AND "expiresAt" <= $3 GROUP BY 2, 3
+     SELECT status AS kind, "tierId", ${byInstant(`"expiresAt"`)} AS m, COUNT(*) AS n FROM "Enrollment"
+       WHERE shop = $1 AND status IN (${ended}) AND ${inExactDays(`"expiresAt"`)} AND ("endedAt" IS NULL OR "endedAt" >= "expiresAt") GROUP BY 3, 1, 2
      UNION ALL
-     SELECT 'renewed' AS kind, NULL AS "tierId", ${b(`"renewedAt"`)} AS m, COUNT(*) AS n FROM "Renewal"
-       WHERE shop = $1 AND "renewedAt" > $2 AND "renewedAt" <= $3 GROUP BY 3`,
-    shop,
-    from,
-    now,
-    ...inner,
+     SELECT 'lapsed' AS kind, "tierId", ${byInstant(`"expiresAt"`)} AS m, COUNT(*) AS n FROM "Enrollment"
+       WHERE shop = $1 AND status = 'active' AND "expiresAt" <= ${nowParam} GROUP BY 2, 3
+     UNION ALL
+     SELECT 'renewed' AS kind, NULL AS "tierId", ${byInstant(`"renewedAt"`)} AS m, COUNT(*) AS n FROM "Renewal"
+       WHERE shop = $1 AND "renewedAt" > ${fromParam} AND "renewedAt" <= ${nowParam} GROUP BY 3`,
+    ...params,
   );
+  const months = ends.length;
   const zeros = () => ends.map(() => 0);
+  const inWindow = (m: number) => m >= 0 && m < months;
   const add = (xs: number[], i: number, n: number) => (xs[i] = (xs[i] ?? 0) + n);
-  const tiers = new Map<string, { now: number; starts: number[]; ends: number[] }>();
+  const tiers = new Map<string, { rows: number; lapsed: number; starts: number[]; ends: number[] }>();
   const of = (tierId: string) => {
     let t = tiers.get(tierId);
-    if (!t) tiers.set(tierId, (t = { now: 0, starts: zeros(), ends: zeros() }));
+    if (!t) tiers.set(tierId, (t = { rows: 0, lapsed: 0, starts: zeros(), ends: zeros() }));
     return t;
   };
   const movements = Object.fromEntries(MOVEMENTS.map((k) => [k, zeros()])) as Record<Movement, number[]>;
@@ -94,21 +118,27 @@ export async function membershipMonths(db: Db, shop: string, from: Date, ends: D
     const m = num(r.m);
     const n = num(r.n);
     if (r.kind === "renewed") {
-      add(movements.renewed, m, n);
+      if (inWindow(m)) add(movements.renewed, m, n);
       continue;
     }
     const t = of(String(r.tierId));
-    if (r.kind === "now") t.now += n;
-    else if (r.kind === "start") {
-      add(t.starts, m, n);
-      add(movements.joined, m, n);
+    if (r.kind === "start") {
+      t.rows += n;
+      if (inWindow(m)) {
+        add(t.starts, m, n);
+        add(movements.joined, m, n);
+      }
+    } else if (r.kind === "lapsed") {
+      // Active, but past its expiry: counted as ended there.
+      t.lapsed += n;
+      if (inWindow(m)) add(t.ends, m, n);
     } else {
-      // Every way a membership ends, and an active one that lapsed before the
-      // expiry job ended it (only an active membership has no endedAt: every
-      // end sets it, so the query reads status, which its index holds).
-      add(t.ends, m, n);
-      if (r.kind === "upgraded" || r.kind === "moved_down") add(tierChanges, m, n);
-      if (r.kind === "upgraded" || r.kind === "expired" || r.kind === "cancelled") add(movements[r.kind], m, n);
+      t.rows -= n;
+      if (inWindow(m)) {
+        add(t.ends, m, n);
+        if (r.kind === "upgraded" || r.kind === "moved_down") add(tierChanges, m, n);
+        if (r.kind === "upgraded" || r.kind === "expired" || r.kind === "cancelled") add(movements[r.kind], m, n);
+      }
     }
   }
   ends.forEach((_, i) => (movements.joined[i] = (movements.joined[i] ?? 0) - (tierChanges[i] ?? 0)));
@@ -116,7 +146,7 @@ export async function membershipMonths(db: Db, shop: string, from: Date, ends: D
   const active = new Map(
     [...tiers].map(([tierId, t]) => {
       const counts = zeros();
-      let n = t.now;
+      let n = t.rows - t.lapsed;
       for (let i = ends.length - 1; i >= 0; i--) {
         counts[i] = n;
         n = n - (t.starts[i] ?? 0) + (t.ends[i] ?? 0);
@@ -125,6 +155,16 @@ export async function membershipMonths(db: Db, shop: string, from: Date, ends: D
     }),
   );
   return { active, movements };
+}
+
+/** Which bucket `col` falls in among the sorted `values` (placeholders): 0 before the first, … , n after the last (a binary search as nested CASEs). */
+function caseBucket(col: string, values: string[], op: "<" | "<="): string {
+  const search = (lo: number, hi: number): string => {
+    if (lo === hi) return String(lo);
+    const mid = (lo + hi) >> 1;
+    return `CASE WHEN ${col} ${op} ${values[mid]} THEN ${search(lo, mid)} ELSE ${search(mid + 1, hi)} END`;
+  };
+  return search(0, values.length);
 }
 
 /** Sync attempts of the last 24 hours per hour: completed, and failed or retried (including lost leases). */

@@ -113,6 +113,9 @@ export async function redactShop(db: Db, shop: string): Promise<void> {
     await tx.memberImport.deleteMany({ where: { shop } });
     await tx.commerce7History.deleteMany({ where: { shop } });
     await tx.enrollment.deleteMany({ where: { shop } });
+    // The home page's counts (ADR 0029), with the deltas the deletion above appended.
+    await tx.membershipDayCount.deleteMany({ where: { shop } });
+    await tx.membershipDayDelta.deleteMany({ where: { shop } });
     await tx.purchase.deleteMany({ where: { shop } });
     await tx.refund.deleteMany({ where: { shop } });
     await tx.customerAddress.deleteMany({ where: { shop } });

@@ -31,7 +31,7 @@ describe("migrations", () => {
     migrate(url);
     const tables = Object.keys(await introspect(url)).sort();
     expect(tables).toEqual(
-      ["Commerce7History", "CrmSyncQueue", "Customer", "CustomerAddress", "Enrollment", "MemberImport", "MemberImportRow", "MembershipEvent", "OrderBackfill", "PaceBucket", "Purchase", "Recalculation", "Refund", "Renewal", "Session", "Shop", "ShopifyTokenLease", "SyncAttempt", "Tier", "WebhookEvent"].sort(),
+      ["Commerce7History", "CrmSyncQueue", "Customer", "CustomerAddress", "Enrollment", "MemberImport", "MemberImportRow", "MembershipDayCount", "MembershipDayDelta", "MembershipEvent", "OrderBackfill", "PaceBucket", "Purchase", "Recalculation", "Refund", "Renewal", "Session", "Shop", "ShopifyTokenLease", "SyncAttempt", "Tier", "WebhookEvent"].sort(),
     );
   });
 

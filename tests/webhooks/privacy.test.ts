@@ -132,6 +132,9 @@ describe("app/uninstalled and shop/redact", () => {
     expect(await held(shop)).toEqual({ customers: 0, enrollments: 0, purchases: 0, refunds: 0, queue: 0, attempts: 0 });
     expect(await prisma.tier.count({ where: { shop } })).toBe(0);
     expect(await prisma.webhookEvent.count({ where: { shop } })).toBe(0);
+    // The home page's membership counts (ADR 0029) go with the shop.
+    expect([await prisma.membershipDayCount.count({ where: { shop } }), await prisma.membershipDayDelta.count({ where: { shop } })]).toEqual([0, 0]);
+    expect(await prisma.membershipDayDelta.count({ where: { shop: OTHER } })).toBeGreaterThan(0);
     expect(await prisma.shop.findUnique({ where: { domain: shop } })).toBeNull();
     expect(await held(OTHER)).toEqual(otherBefore);
     expect(await prisma.session.count({ where: { shop: OTHER } })).toBe(1);
