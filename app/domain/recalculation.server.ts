@@ -26,7 +26,9 @@ import { queueCrmSync, wakeWorker } from "../queue/enqueue.server";
 import type { ProcessorContext, ProcessorResult } from "../queue/registry";
 import { recordedSpendCents } from "./enrollments.server";
 import { cents } from "./money";
+import { lapseOutcome, ruleTier, type RuleTier } from "./orders";
 import { applyMembershipPlan, planMembershipEffects, type MembershipPlan } from "./orders.server";
+import { shopTimeZone } from "./shops.server";
 
 export const RECALC_ACTION = "recalculate_members";
 export const RECALC_REASONS = ["backfill", "import", "tiers", "settings"] as const;
@@ -54,9 +56,36 @@ async function planMember(tx: Tx, shop: string, crm: string, customerId: string,
   return { kind: "renewal", customerId, from: active.tier.name, to: null, plan };
 }
 
+/**
+ * A member in grace: what the expiry job will do at the grace end (orders.ts
+ * lapseOutcome, the job's own decision), on the spend recorded by then as of
+ * today. Null when the member is not in grace.
+ */
+async function graceEnding(db: Db, shop: string, customerId: string, tiers: RuleTier[], timeZone: string) {
+  const e = await db.enrollment.findFirst({ where: { shop, customerId, status: "active", graceEndsAt: { not: null } }, include: { tier: true } });
+  if (!e?.graceEndsAt) return null;
+  const outcome = await lapseOutcome({
+    current: { ...ruleTier(e.tier), graceDays: e.tier.graceDays, stepDown: e.tier.stepDown },
+    expiresAt: e.expiresAt,
+    graceEndsAt: e.graceEndsAt,
+    tiers,
+    now: e.graceEndsAt,
+    timeZone,
+    spendAt: (end) => recordedSpendCents(db, shop, customerId, end),
+  });
+  if (outcome.kind === "step_down") return { kind: "step_down" as const, from: e.tier.name, to: outcome.to.name };
+  return { kind: "expire" as const, from: e.tier.name };
+}
+
 export type RecalcSummary = {
   transitions: { from: string; to: string; count: number }[];
   samples: { upgrade: { name: string; from: string; to: string }[]; renewal: string[]; keep: string[] };
+  /**
+   * Gentler endings (ADR 0025), shown and not applied: members in grace now,
+   * and what the expiry job will do at their grace end on today's spend (step
+   * down, or expire). Absent in previews made before they existed.
+   */
+  grace?: { count: number; stepDown: { from: string; to: string; count: number }[]; expire: number; sample: { name: string; outcome: string }[] };
 };
 
 /** Active members' customer ids after `after`, a page at a time (keyset). */
@@ -81,6 +110,9 @@ export async function previewRecalculation(db: Db, shop: string, reason: RecalcR
   const counts = { members: 0, upgrades: 0, renewals: 0, keeps: 0 };
   const transitions = new Map<string, { from: string; to: string; count: number }>();
   const sample: { upgrade: { id: string; from: string; to: string }[]; renewal: string[]; keep: string[] } = { upgrade: [], renewal: [], keep: [] };
+  const grace = { count: 0, expire: 0, stepDown: new Map<string, { from: string; to: string; count: number }>(), sample: [] as { id: string; outcome: string }[] };
+  const timeZone = await shopTimeZone(db, shop);
+  const endingTiers = (await db.tier.findMany({ where: { shop, active: true, ...(crm === "commerce7" ? { c7ClubId: { not: null } } : {}) } })).map(ruleTier);
   for (let after: string | null = null; ; ) {
     const ids = await activeMembers(db, shop, after, 500);
     if (!ids.length) break;
@@ -88,6 +120,20 @@ export async function previewRecalculation(db: Db, shop: string, reason: RecalcR
       const d = await planMember(db, shop, crm, id, now);
       if (!d) continue;
       counts.members++;
+      if (d.kind !== "upgrade" && d.kind !== "renewal") {
+        // Not renewed by this recalculation and in grace: the expiry job's decision at the grace end, on today's spend.
+        const ending = await graceEnding(db, shop, id, endingTiers, timeZone);
+        if (ending) {
+          grace.count++;
+          if (ending.kind === "step_down") {
+            const key = `${ending.from}\u0000${ending.to}`;
+            const t = grace.stepDown.get(key) ?? { from: ending.from, to: ending.to, count: 0 };
+            t.count++;
+            grace.stepDown.set(key, t);
+          } else grace.expire++;
+          if (grace.sample.length < SAMPLE) grace.sample.push({ id, outcome: ending.kind === "step_down" ? `${ending.from} → ${ending.to}` : `${ending.from}, expires` });
+        }
+      }
       if (d.kind === "upgrade") {
         counts.upgrades++;
         const key = `${d.from}\u0000${d.to}`;
@@ -105,12 +151,18 @@ export async function previewRecalculation(db: Db, shop: string, reason: RecalcR
     }
     after = ids.at(-1)!;
   }
-  const wanted = [...sample.upgrade.map((u) => u.id), ...sample.renewal, ...sample.keep];
+  const wanted = [...sample.upgrade.map((u) => u.id), ...sample.renewal, ...sample.keep, ...grace.sample.map((g) => g.id)];
   const people = new Map((await db.customer.findMany({ where: { shop, id: { in: wanted } }, select: { id: true, firstName: true, lastName: true, email: true } })).map((c) => [c.id, `${c.firstName} ${c.lastName}`.trim() || c.email]));
   const name = (id: string) => people.get(id) ?? "(erased)";
   const summary: RecalcSummary = {
     transitions: [...transitions.values()].sort((a, b) => b.count - a.count),
     samples: { upgrade: sample.upgrade.map((u) => ({ name: name(u.id), from: u.from, to: u.to })), renewal: sample.renewal.map(name), keep: sample.keep.map(name) },
+    grace: {
+      count: grace.count,
+      stepDown: [...grace.stepDown.values()].sort((a, b) => b.count - a.count),
+      expire: grace.expire,
+      sample: grace.sample.map((g) => ({ name: name(g.id), outcome: g.outcome })),
+    },
   };
   return db.recalculation.create({ data: { shop, reason, ...counts, summary: JSON.stringify(summary), createdAt: now } });
 }

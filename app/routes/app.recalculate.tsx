@@ -102,6 +102,17 @@ export default function Recalculate() {
                 <Sample title="Upgraded" names={r.summary.samples.upgrade.map((u) => `${u.name} (${u.from} → ${u.to})`)} testId="sample-upgrades" />
                 <Sample title="Renewed" names={r.summary.samples.renewal} testId="sample-renewals" />
                 <Sample title="Keep their tier" names={r.summary.samples.keep} testId="sample-keeps" />
+                {r.summary.grace && r.summary.grace.count > 0 && (
+                  <BlockStack gap="100">
+                    <Text as="h3" variant="headingSm">
+                      <span data-testid="recalc-grace">{`${members(r.summary.grace.count)} in a grace period`}</span>
+                    </Text>
+                    <Text as="p" tone="subdued">
+                      {`At their grace period's end, on today's spend: ${[...r.summary.grace.stepDown.map((t) => `${t.from} → ${t.to}: ${n(t.count)}`), `${n(r.summary.grace.expire)} expire`].join("; ")}. The expiry job does this then; Apply does not.`}
+                    </Text>
+                    <Sample title="In grace" names={r.summary.grace.sample.map((g) => `${g.name} (${g.outcome})`)} testId="sample-grace" />
+                  </BlockStack>
+                )}
                 {r.status === "previewed" && (
                   <Form method="post">
                     <input type="hidden" name="intent" value="apply" />

@@ -131,3 +131,38 @@ describe("recalculation", () => {
     expect(await snapshot()).toEqual(before);
   });
 });
+
+describe("recalculation and gentler endings (ADR 0025)", () => {
+  it("the preview shows members in grace and what their grace end will do on today's spend (step down, or expire), writing nothing", async () => {
+    const shop = "recalc-grace.myshopify.com";
+    await app.prisma.shop.create({ data: { domain: shop, timezone: "UTC" } });
+    const t: Record<string, { id: string }> = {};
+    for (const [handle, rank, threshold] of [["bronze", 1, 20_000], ["silver", 2, 60_000], ["gold", 3, 120_000]] as const) {
+      t[handle] = await app.prisma.tier.create({
+        data: { shop, name: handle[0]!.toUpperCase() + handle.slice(1), handle, rank, annualThresholdCents: threshold, initialPurchaseCents: 0, durationMonths: 12, graceDays: 30, stepDown: true },
+      });
+    }
+    const now = Date.now();
+    const inGrace = async (name: string, spendCents: number) => {
+      const c = await app.prisma.customer.create({ data: { shop, email: `${name}@grace.example`, firstName: name, lastName: "Grace" } });
+      await app.prisma.enrollment.create({
+        data: { shop, customerId: c.id, tierId: t.gold!.id, startedAt: new Date(now - 13 * MONTH), expiresAt: new Date(now - 5 * DAY), graceEndsAt: new Date(now + 25 * DAY), idempotencyKey: `g-${name}` },
+      });
+      // Spend placed before the expiry, too little to renew Gold: it only decides the step down.
+      if (spendCents) await app.prisma.purchase.create({ data: { shop, orderId: `gid://shopify/Order/g-${name}`, customerId: c.id, amountCents: spendCents, currency: "USD", occurredAt: new Date(now - 2 * MONTH), countedAt: new Date(now - 2 * MONTH) } });
+    };
+    await inGrace("Hal", 70_000); // Silver-level: steps down to Silver
+    await inGrace("Ida", 30_000); // Bronze-level: steps down to Bronze
+    await inGrace("Jo", 5_000); // below Bronze: expires
+    const before = await app.prisma.enrollment.findMany({ where: { shop }, orderBy: { id: "asc" } });
+
+    const p = await app.recalc.previewRecalculation(app.prisma, shop, "tiers");
+    expect(p).toMatchObject({ members: 3, upgrades: 0, renewals: 0, keeps: 3 });
+    const grace = (await app.recalc.recalculationView(app.prisma, shop, p.id))!.summary.grace!;
+    expect(grace).toMatchObject({ count: 3, expire: 1 });
+    expect(grace.stepDown).toEqual(expect.arrayContaining([{ from: "Gold", to: "Silver", count: 1 }, { from: "Gold", to: "Bronze", count: 1 }]));
+    expect(grace.sample.map((s) => `${s.name}: ${s.outcome}`).sort()).toEqual(["Hal Grace: Gold → Silver", "Ida Grace: Gold → Bronze", "Jo Grace: Gold, expires"]);
+    // The preview writes nothing; the grace ends are the expiry job's.
+    expect(await app.prisma.enrollment.findMany({ where: { shop }, orderBy: { id: "asc" } })).toEqual(before);
+  });
+});
