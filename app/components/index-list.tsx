@@ -36,15 +36,21 @@ export function useIndexListState(pathname: string, filterKeys: readonly string[
   // A navigation of this page (a tab, a filter, a page): the table shows it is loading.
   const loading = navigation.state === "loading" && navigation.location?.pathname === pathname;
 
+  // The state as it is when a change is made, not when its callback was
+  // created: the search reaches the URL 300 ms after typing stops, and a
+  // filter chosen in between must not be lost to the search's older copy.
+  const latest = useRef(params);
+  latest.current = params;
   const update = useCallback(
     (change: (next: URLSearchParams) => void) => {
-      const next = new URLSearchParams(params);
+      const next = new URLSearchParams(latest.current);
       change(next);
       next.delete("cursor");
       next.delete("before");
+      latest.current = next;
       setParams(next, { replace: true, preventScrollReset: true });
     },
-    [params, setParams],
+    [setParams],
   );
 
   const [query, setQuery] = useState(params.get("q") ?? "");
