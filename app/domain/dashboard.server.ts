@@ -16,20 +16,6 @@ import { shopTimeZone } from "./shops.server";
 export const CHART_MONTHS = 12;
 export const SYNC_HOURS = 24;
 
-/**
- * Which of the intervals between `boundaries` sorted instants `col` falls in:
- * 0 for col <= b[0] (col < b[0] with "<"), … , n for col after b[n-1]. A
- * binary search as nested CASEs: a handful of comparisons per row, not n.
- */
-function bucket(col: string, firstParam: number, boundaries: number, op: "<" | "<=" = "<"): string {
-  const search = (lo: number, hi: number): string => {
-    if (lo === hi) return String(lo);
-    const mid = (lo + hi) >> 1;
-    return `CASE WHEN ${col} ${op} $${firstParam + mid} THEN ${search(lo, mid)} ELSE ${search(mid + 1, hi)} END`;
-  };
-  return search(0, boundaries);
-}
-
 const num = (v: unknown) => Number(v ?? 0);
 
 export const MOVEMENTS = ["joined", "upgraded", "renewed", "expired", "cancelled"] as const;
@@ -157,7 +143,11 @@ export async function membershipMonths(db: Db, shop: string, from: Date, ends: D
   return { active, movements };
 }
 
-/** Which bucket `col` falls in among the sorted `values` (placeholders): 0 before the first, … , n after the last (a binary search as nested CASEs). */
+/**
+ * Which bucket `col` falls in among the sorted `values` (placeholders): the
+ * first i for which `col op values[i]` holds, or n when none does. A binary
+ * search as nested CASEs: a handful of comparisons per row, not n.
+ */
 function caseBucket(col: string, values: string[], op: "<" | "<="): string {
   const search = (lo: number, hi: number): string => {
     if (lo === hi) return String(lo);
@@ -172,7 +162,7 @@ export async function syncByHour(db: Db, shop: string, hours: Date[], now: Date)
   const inner = hours.slice(1);
   const rows = await queryRows<{ ok: unknown; h: unknown; n: unknown }>(
     db,
-    `SELECT CASE WHEN outcome = 'success' THEN 1 ELSE 0 END AS ok, ${bucket(`"startedAt"`, 4, inner.length)} AS h, COUNT(*) AS n
+    `SELECT CASE WHEN outcome = 'success' THEN 1 ELSE 0 END AS ok, ${caseBucket(`"startedAt"`, inner.map((_, i) => `$${4 + i}`), "<")} AS h, COUNT(*) AS n
      FROM "SyncAttempt"
      WHERE shop = $1 AND "startedAt" >= $2 AND "startedAt" <= $3 AND outcome IN ('success', 'retry', 'failed', 'lease_expired')
      GROUP BY 1, 2`,
