@@ -15,6 +15,7 @@
 //   are skipped with one look-up per page, so a daily re-run costs reads only.
 // - Shopify-platform shops only (the trigger is Shopify Flow's).
 import type { Db } from "../db.server";
+import { keysetAfter } from "./cursor";
 import { lockMembers } from "../member-lock.server";
 import { wakeWorker } from "../queue/enqueue.server";
 import { recordMembershipEvent } from "./membership-events.server";
@@ -50,7 +51,7 @@ export async function notifyExpiringSoonForShop(db: Db, shop: string, days: numb
         shop,
         status: "active",
         expiresAt: { gt: now, lte: horizon },
-        ...(after ? { OR: [{ expiresAt: { gt: after.expiresAt } }, { expiresAt: after.expiresAt, id: { gt: after.id } }] } : {}),
+        ...(after ? keysetAfter("expiresAt", "gt", { value: after.expiresAt, id: after.id }) : {}),
       },
       orderBy: [{ expiresAt: "asc" }, { id: "asc" }],
       take: batch,

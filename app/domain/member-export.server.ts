@@ -8,6 +8,7 @@
 // - Dates are the shop's calendar (localDate), money its currency's minor
 //   units; the file imports back as it is (member-import.ts reads these headers).
 import type { Db } from "../db.server";
+import { keysetAfter } from "./cursor";
 import { localDate } from "./dates";
 import { recordedSpendByCustomer } from "./enrollments.server";
 import { memberFilter, parseListQuery, type ListQuery } from "./members.server";
@@ -55,7 +56,7 @@ export async function* exportMembers(db: Db, shop: string, raw: Partial<Record<k
   function readPage(from: { value: Date; id: string } | null) {
     const cmp = dir === "asc" ? "gt" : "lt";
     return db.enrollment.findMany({
-      where: { ...filter, ...(from ? { OR: [{ [field]: { [cmp]: from.value } }, { [field]: from.value, id: { [cmp]: from.id } }] } : {}) },
+      where: { ...filter, ...(from ? keysetAfter(field, cmp, from) : {}) },
       orderBy: [{ [field]: dir }, { id: dir }],
       take: PAGE,
       select: {

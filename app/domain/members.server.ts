@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { Db } from "../db.server";
 import { SYNC_STATES } from "../queue/sync-state.server";
 import { searchTerm } from "./bounds";
-import { decodeCursor, encodeCursor } from "./cursor";
+import { decodeCursor, encodeCursor, keysetAfter } from "./cursor";
 import { recordedSpendCents } from "./enrollments.server";
 import { cents } from "./money";
 import { STATUSES } from "./membership-status";
@@ -76,7 +76,7 @@ export async function listMembers(db: Db, shop: string, raw: Partial<Record<keyo
   const cmp = readDir === "asc" ? "gt" : "lt";
   const where = {
     ...filter,
-    ...(from ? { OR: [{ [field]: { [cmp]: from.value } }, { [field]: from.value, id: { [cmp]: from.id } }] } : {}),
+    ...(from ? keysetAfter(field, cmp, from) : {}),
   };
   const rows = await db.enrollment.findMany({
     where,
