@@ -16,11 +16,11 @@ export function decodeCursor(cursor: string): { value: Date; id: string } | null
 
 /**
  * The Prisma `where` for rows after `from` in (field, id) order, read
- * ascending ("gt") or descending ("lt"). Written as `field <= v AND (field < v
- * OR (field = v AND id < i))` rather than only the OR: the leading range
- * lets SQLite and PostgreSQL start an index scan on `field` at the cursor,
- * where the bare OR made each page scan (and look up) every row before it, so
- * a 100,000-row export read the table O(n^2) times over.
+ * ascending ("gt") or descending ("lt"): `field <= v AND (field < v OR
+ * (field = v AND id < i))`. The leading range is implied by the OR; it is
+ * spelled out so that an index on `field` can start at the cursor, which
+ * the planners cannot read off the OR alone. One builder for every keyset
+ * list (members, export, expiring soon).
  */
 export function keysetAfter<F extends string>(field: F, cmp: "gt" | "lt", from: { value: Date; id: string }) {
   const orEqual = cmp === "gt" ? "gte" : "lte";

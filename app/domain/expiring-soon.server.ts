@@ -15,9 +15,9 @@
 //   are skipped with one look-up per page, so a daily re-run costs reads only.
 // - Shopify-platform shops only (the trigger is Shopify Flow's).
 import type { Db } from "../db.server";
-import { keysetAfter } from "./cursor";
 import { lockMembers } from "../member-lock.server";
 import { wakeWorker } from "../queue/enqueue.server";
+import { keysetAfter } from "./cursor";
 import { recordMembershipEvent } from "./membership-events.server";
 
 export const EXPIRING_SOON_BATCH = 200;

@@ -45,8 +45,9 @@ const SLICE_MS = 3_000;
 // `chunks`); PostgreSQL 65,535, where fewer statements matter more (a round trip each).
 const MAX_PARAMS = dbProvider === "postgresql" ? 30_000 : 999;
 const rowsPerInsert = (columns: number) => Math.floor(MAX_PARAMS / columns);
-const STAGE_COLUMN_LIST = `"importId","row","shop","email","firstName","lastName","tier","startDate","expiryDate","platformCustomerId","status","error"`;
-const STAGE_COLUMNS = 12;
+const STAGE_COLUMN_NAMES = ["importId", "row", "shop", "email", "firstName", "lastName", "tier", "startDate", "expiryDate", "platformCustomerId", "status", "error"];
+const STAGE_COLUMN_LIST = STAGE_COLUMN_NAMES.map((c) => `"${c}"`).join(",");
+const STAGE_COLUMNS = STAGE_COLUMN_NAMES.length;
 const INSERT_ROWS = rowsPerInsert(STAGE_COLUMNS);
 
 export type ImportStatus = "uploading" | "previewed" | "committing" | "completed";
