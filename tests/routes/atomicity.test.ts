@@ -21,8 +21,17 @@ describe("enrollment under crashes", () => {
         env: { ...process.env, BURST_SHOP: SHOP, BURST_TIER: tier.id, BURST_PREFIX: `r${round}`, LOG_LEVEL: "silent" },
         stdio: ["ignore", "pipe", "inherit"],
       });
-      await new Promise<void>((resolve) => child.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve()));
-      await new Promise((r) => setTimeout(r, 150 + Math.random() * 600));
+      // Two enrollments committed first (a slow start, such as the first
+      // connection to PostgreSQL, must not leave a round with nothing done),
+      // then the kill lands at a random point in the ones after.
+      let committed = 0;
+      await new Promise<void>((resolve) =>
+        child.stdout!.on("data", (d: Buffer) => {
+          committed += d.toString().split("enrolled").length - 1;
+          if (committed >= 2) resolve();
+        }),
+      );
+      await new Promise((r) => setTimeout(r, Math.random() * 400));
       child.kill("SIGKILL");
       await new Promise((r) => child.once("exit", r));
     }
